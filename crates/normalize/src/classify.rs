@@ -67,66 +67,39 @@ impl AnnouncementType {
 const SURVEY: &[&str] = &["수요조사", "기술수요"];
 const DESIGNATED: &[&str] = &["지정공모", "지정과제"];
 /// Words that name a course whatever else the title says.
-const EDUCATION: &[&str] = &[
-    "교육생",
-    "수강생",
-    "수강자",
-    "아카데미",
-    "강좌",
-    "연수생",
-    "특강",
-    "교육과정",
-];
-/// Words that name a course unless the title is a funding programme about it.
-const EDUCATION_WEAK: &[&str] = &["교육", "연수"];
+#[rustfmt::skip]
+const EDUCATION: &[&str] = &["교육생", "수강생", "수강자", "강좌", "연수생", "특강", "교육과정"];
+/// Words that may only name the organiser or topic: they mean a course
+/// unless the title is an event or a funding programme.
+const EDUCATION_WEAK: &[&str] = &["교육", "연수", "아카데미"];
+#[rustfmt::skip]
 const EVENT: &[&str] = &[
-    "행사",
-    "박람회",
-    "설명회",
-    "포럼",
-    "세미나",
-    "컨퍼런스",
-    "콘퍼런스",
-    "전시회",
-    "네트워킹",
-    "데모데이",
-    "밋업",
+    "행사", "박람회", "설명회", "포럼", "세미나", "컨퍼런스", "콘퍼런스", "전시회", "네트워킹",
+    "데모데이", "밋업", "토크콘서트", "교류회", "개최",
 ];
-const CALL: &[&str] = &[
-    "공고",
-    "모집",
-    "공모",
-    "지원사업",
-    "신규지원",
-    "선정",
-    "신청",
-    "접수",
-];
+#[rustfmt::skip]
+const CALL: &[&str] = &["공고", "모집", "공모", "지원사업", "신규지원", "선정", "신청", "접수"];
 /// Signs that a title announces funding, which outweigh a weak course word.
 const FUNDING: &[&str] = &["지원사업", "신규지원", "과제", "R&D", "연구개발"];
 /// Words containing a keyword by accident: 교육부 is a ministry, 연수구 a
 /// district, 대행사/수행사 are contractors.
+#[rustfmt::skip]
 const NOT_KEYWORDS: &[&str] = &[
-    "교육부",
-    "교육청",
-    "교육감",
-    "연수구",
-    "시행사",
-    "수행사",
-    "대행사",
-    "진행사",
-    "이행사",
-    "발행사",
+    "교육부", "교육청", "교육감", "연수구", "시행사", "수행사", "대행사", "진행사", "이행사", "발행사",
 ];
 
 /// Classifies an announcement by its title.
 ///
 /// Checked in order: survey, designated call, education, event, call. So a
-/// `수요조사 공고` is a survey and `사업설명회 개최 안내` an event. A title
+/// `수요조사 공고` is a survey and `사업설명회 개최 안내` an event. Words that
+/// only sometimes mean a course (`교육`, `아카데미`) yield to an event word
+/// and to signs of a funding programme (`지원사업`, `R&D`, `과제`). A title
 /// that first names a call and then `및` something else (`… 모집 공고 및
 /// 사업설명회 개최`) stays a call.
 pub fn announcement_type(title: &str) -> AnnouncementType {
-    let title = strip_ntis_suffix(title);
+    // Titles arrive as `R&amp;D` from RSS and with stray tabs from lists.
+    let cleaned = crate::text::clean_line(title);
+    let title = strip_ntis_suffix(&cleaned);
     if let Some((head, _)) = title.split_once(" 및 ") {
         let head_type = classify(head);
         if head_type == AnnouncementType::Call {
@@ -146,10 +119,12 @@ fn classify(title: &str) -> AnnouncementType {
         AnnouncementType::Survey
     } else if has(DESIGNATED) {
         AnnouncementType::Designated
-    } else if has(EDUCATION) || (has(EDUCATION_WEAK) && !has(FUNDING)) {
+    } else if has(EDUCATION) {
         AnnouncementType::Education
     } else if has(EVENT) {
         AnnouncementType::Event
+    } else if has(EDUCATION_WEAK) && !has(FUNDING) {
+        AnnouncementType::Education
     } else if has(CALL) {
         AnnouncementType::Call
     } else {
