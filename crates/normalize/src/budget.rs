@@ -29,7 +29,7 @@ pub fn parse_krw(raw: &str) -> Option<i64> {
     while let Some(pos) = rest.find(|c: char| c.is_ascii_digit()) {
         rest = &rest[pos..];
         match amount_at(rest) {
-            Some((value, _)) => return positive(value),
+            Some(value) => return positive(value),
             None => rest = skip_number(rest),
         }
     }
@@ -78,9 +78,9 @@ fn bare_integer(text: &str) -> Option<i128> {
     digits.replace(',', "").parse().ok()
 }
 
-/// Reads `1억 5천만원`-style amounts starting at a digit. Returns the value and
-/// what follows, or `None` when the number has no money unit after it.
-fn amount_at(text: &str) -> Option<(i128, &str)> {
+/// Reads a `1억 5천만원`-style amount starting at a digit, or `None` when
+/// the number has no money unit after it.
+fn amount_at(text: &str) -> Option<i128> {
     let mut total: i128 = 0;
     let mut rest = text;
     let mut last_unit = i128::MAX;
@@ -97,8 +97,7 @@ fn amount_at(text: &str) -> Option<(i128, &str)> {
                 rest = after[name.len()..].trim_start();
             }
             _ if after.starts_with('원') => {
-                total = total.checked_add(number.scale(1)?)?;
-                return Some((total, &after['원'.len_utf8()..]));
+                return total.checked_add(number.scale(1)?);
             }
             _ => break,
         }
@@ -106,7 +105,7 @@ fn amount_at(text: &str) -> Option<(i128, &str)> {
             break;
         }
     }
-    found.then_some((total, rest))
+    found.then_some(total)
 }
 
 /// A decimal number such as `1,500` or `12.5`, kept exact as digits + scale.
