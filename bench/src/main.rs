@@ -5,6 +5,16 @@
 //!   `unix:/path.sock`), reporting throughput, latency percentiles and,
 //!   optionally, the server's resident memory.
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
+//!
+//! ```text
+//! connect-bench paths --out mix.txt --count 400 --seed 1
+//! connect-bench http --url http://127.0.0.1:8080 --paths mix.txt \
+//!     --concurrency 32 --duration 20s --warmup 3s --pid $SERVER_PID [--json]
+//! ```
+//!
+//! `http` exits 0 on success, 1 when errors (non-2xx + transport, warm-up
+//! included) exceed `--max-errors` (default 0), 2 on bad arguments. With
+//! `--json` it prints one object (see `load::Report`); latencies are in ms.
 
 mod load;
 mod paths;
