@@ -1,0 +1,106 @@
+//! The one error type of the HTTP API and its mapping to status codes, in one place. Clients get a
+//! Korean message and, for bad input, the name of the parameter; unexpected errors are logged with
+//! their detail and answered with an opaque 500.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadParameter { parameter: String, message: String },
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad(parameter: &str, message: impl Into<String>) -> Self {
+        ApiError::BadParameter {
+            parameter: parameter.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// `bad_parameter`, `not_found`, `unavailable` or `internal`.
+    pub code: &'static str,
+    /// What went wrong, in Korean.
+    pub message: String,
+    /// The query or path parameter at fault, for `bad_parameter`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, parameter) = match &self {
+            ApiError::BadParameter { parameter, .. } => (
+                StatusCode::BAD_REQUEST,
+                "bad_parameter",
+                Some(parameter.clone()),
+            ),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        };
+        let message = match &self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "internal error");
+                "서버 내부 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut response = (
+            status,
+            Json(ErrorResponse {
+                error: ErrorBody {
+                    code,
+                    message,
+                    parameter,
+                },
+            }),
+        )
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// A database failure is the service being unavailable, not a bug: say so and let the client retry.
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool unavailable");
+        ApiError::Unavailable(
+            "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
+        )
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.as_db_error().is_none() {
+            tracing::warn!(error = %e, "database connection failed");
+            return ApiError::Unavailable(
+                "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
+            );
+        }
+        ApiError::Internal(e.into())
+    }
+}

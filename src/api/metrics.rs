@@ -1,0 +1,49 @@
+//! `GET /api/metrics`: Prometheus text format. Gauges that describe state (pool, catalogue) are
+//! refreshed at scrape time.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::api::AppState;
+use crate::catalog::{Clock, Status};
+
+#[utoipa::path(get, path = "/api/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let m = &state.metrics;
+    let pool = state.db.status();
+    m.db_pool_max.set(pool.max_size as i64);
+    m.db_pool_connections
+        .with_label_values(&["in_use"])
+        .set((pool.size - pool.available) as i64);
+    m.db_pool_connections
+        .with_label_values(&["idle"])
+        .set(pool.available as i64);
+    m.db_pool_connections
+        .with_label_values(&["waiting"])
+        .set(pool.waiting as i64);
+
+    let clock = Clock::now();
+    let mut by_status = [0i64; 4];
+    state.search.for_each_summary(|p| {
+        if !p.removed {
+            let status = Status::of(&p.period, &clock);
+            by_status[Status::ALL.iter().position(|s| *s == status).unwrap_or(3)] += 1;
+        }
+    });
+    for (status, count) in Status::ALL.iter().zip(by_status) {
+        m.catalogue_programs
+            .with_label_values(&[status.as_str()])
+            .set(count);
+    }
+    m.search_index_documents
+        .set(state.search.health().indexed_documents as i64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        m.render(),
+    )
+}

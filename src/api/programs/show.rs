@@ -1,0 +1,72 @@
+//! `GET /api/programs/{id}`: one program with its raw period, body and attachments. Read through the
+//! Redis cache; the status is computed after the cache, at read time.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+
+use super::ProgramItem;
+use crate::api::error::{ApiError, ErrorResponse};
+use crate::api::AppState;
+use crate::catalog::model::Attachment;
+use crate::catalog::{store, Clock, ProgramDetail};
+
+const CACHE_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgramView {
+    #[serde(flatten)]
+    pub program: ProgramItem,
+    /// The application period exactly as the source published it.
+    pub period_raw: Option<String>,
+    /// Clean announcement text.
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    pub first_seen_at: chrono::DateTime<chrono::Utc>,
+    /// True when the program vanished from its source; it stays readable but leaves search.
+    pub removed: bool,
+}
+
+#[utoipa::path(
+    get, path = "/api/programs/{id}", tag = "programs",
+    params(("id" = i64, Path, description = "Connect program id")),
+    responses(
+        (status = 200, description = "The program", body = ProgramView),
+        (status = 400, description = "The id is not a number", body = ErrorResponse),
+        (status = 404, description = "No such program", body = ErrorResponse),
+        (status = 503, description = "Database unavailable", body = ErrorResponse),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ProgramView>, ApiError> {
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad("id", "프로그램 번호는 양의 정수여야 합니다"))?;
+    let key = state.cache.program_key(id);
+    let detail = match state.cache.get::<ProgramDetail>(&key).await {
+        Some(detail) => detail,
+        None => {
+            let client = state.db.get().await?;
+            let detail = store::detail(&**client, id)
+                .await?
+                .ok_or(ApiError::NotFound("해당 지원사업을 찾을 수 없습니다"))?;
+            state.cache.put(&key, &detail, CACHE_TTL).await;
+            detail
+        }
+    };
+    let clock = Clock::now();
+    Ok(Json(ProgramView {
+        program: ProgramItem::new(&detail.summary, &clock, None),
+        period_raw: detail.period_raw,
+        body: detail.body,
+        attachments: detail.attachments,
+        first_seen_at: detail.summary.first_seen_at,
+        removed: detail.summary.removed,
+    }))
+}

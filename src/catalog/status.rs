@@ -1,0 +1,179 @@
+//! A program's status is computed at read time in KST from its parsed period, never stored: a stored
+//! "open" would be wrong the minute after the deadline.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Utc};
+use normalize::period::{Period, PeriodKind};
+use serde::Serialize;
+
+/// Korea has kept UTC+9 without daylight saving since 1988.
+pub fn kst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// "Now" for one request, in KST, taken once so that every program in a response is judged alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub now: DateTime<FixedOffset>,
+}
+
+impl Clock {
+    pub fn now() -> Self {
+        Clock {
+            now: Utc::now().with_timezone(&kst()),
+        }
+    }
+
+    pub fn at(now: DateTime<FixedOffset>) -> Self {
+        Clock { now }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 접수중
+    Open,
+    /// 접수예정
+    Upcoming,
+    /// 마감
+    Closed,
+    /// 기간 미상 (기관별 상이 등)
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::Upcoming,
+        Status::Closed,
+        Status::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Upcoming => "upcoming",
+            Status::Closed => "closed",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    pub fn label_ko(self) -> &'static str {
+        match self {
+            Status::Open => "접수중",
+            Status::Upcoming => "접수예정",
+            Status::Closed => "마감",
+            Status::Unknown => "기간 미상",
+        }
+    }
+
+    pub fn of(period: &Period, clock: &Clock) -> Status {
+        let today = clock.today();
+        if period.start.is_some_and(|start| start > today) {
+            return Status::Upcoming;
+        }
+        if let Some(end) = period.end {
+            let end_time = period
+                .end_time
+                .unwrap_or(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default());
+            return if clock.now.naive_local() > end.and_time(end_time) {
+                Status::Closed
+            } else {
+                Status::Open
+            };
+        }
+        match period.kind {
+            PeriodKind::Always | PeriodKind::UntilBudgetExhausted => Status::Open,
+            PeriodKind::Range if period.start.is_some() => Status::Open,
+            _ => Status::Unknown,
+        }
+    }
+}
+
+/// Whole days from today (KST) to the deadline: 0 on the last day, negative once past. `None` when
+/// the program publishes no end date.
+pub fn days_left(period: &Period, clock: &Clock) -> Option<i64> {
+    period.end.map(|end| (end - clock.today()).num_days())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn clock(y: i32, m: u32, d: u32, h: u32, min: u32) -> Clock {
+        Clock::at(kst().with_ymd_and_hms(y, m, d, h, min, 0).unwrap())
+    }
+
+    fn period(
+        start: Option<(i32, u32, u32)>,
+        end: Option<(i32, u32, u32)>,
+        end_time: Option<(u32, u32)>,
+        kind: PeriodKind,
+    ) -> Period {
+        let date = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        Period {
+            start: start.map(date),
+            end: end.map(date),
+            end_time: end_time.map(|(h, m)| NaiveTime::from_hms_opt(h, m, 0).unwrap()),
+            kind,
+        }
+    }
+
+    #[test]
+    fn the_deadline_hour_is_respected_in_kst() {
+        let p = period(
+            Some((2026, 7, 1)),
+            Some((2026, 7, 22)),
+            Some((15, 0)),
+            PeriodKind::Range,
+        );
+        assert_eq!(Status::of(&p, &clock(2026, 7, 22, 14, 59)), Status::Open);
+        assert_eq!(Status::of(&p, &clock(2026, 7, 22, 15, 1)), Status::Closed);
+        assert_eq!(Status::of(&p, &clock(2026, 6, 30, 23, 0)), Status::Upcoming);
+        assert_eq!(days_left(&p, &clock(2026, 7, 20, 9, 0)), Some(2));
+    }
+
+    #[test]
+    fn a_deadline_without_time_lasts_the_whole_day() {
+        let p = period(None, Some((2026, 7, 22)), None, PeriodKind::DeadlineOnly);
+        assert_eq!(Status::of(&p, &clock(2026, 7, 22, 23, 58)), Status::Open);
+        assert_eq!(Status::of(&p, &clock(2026, 7, 23, 0, 0)), Status::Closed);
+    }
+
+    #[test]
+    fn standing_and_unknown_periods() {
+        assert_eq!(
+            Status::of(
+                &period(None, None, None, PeriodKind::Always),
+                &clock(2030, 1, 1, 0, 0)
+            ),
+            Status::Open
+        );
+        assert_eq!(
+            Status::of(
+                &period(None, None, None, PeriodKind::UntilBudgetExhausted),
+                &clock(2030, 1, 1, 0, 0)
+            ),
+            Status::Open
+        );
+        assert_eq!(
+            Status::of(
+                &period(None, None, None, PeriodKind::VariesByAgency),
+                &clock(2030, 1, 1, 0, 0)
+            ),
+            Status::Unknown
+        );
+        assert_eq!(
+            Status::of(
+                &period(None, None, None, PeriodKind::Unknown),
+                &clock(2030, 1, 1, 0, 0)
+            ),
+            Status::Unknown
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Reading and writing programs in PostgreSQL. Every function takes a client or a transaction so
+//! that callers compose them; every statement is `*_typed` (see `db`).
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use normalize::period::Period;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{GenericClient, Row};
+
+use super::model::{period_kind, Attachment, ProgramDetail, ProgramInput, ProgramSummary};
+
+/// What an upsert did to the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Inserted(i64),
+    Changed(i64),
+    Unchanged,
+}
+
+/// Inserts a program or updates it when its content changed; an identical record writes nothing.
+/// Call inside a transaction: the program row and its attachments change together.
+pub async fn upsert<C: GenericClient>(
+    client: &C,
+    p: &ProgramInput,
+) -> Result<Upsert, tokio_postgres::Error> {
+    let hash = p.content_hash();
+    let kind = p.period.kind.as_str();
+    let params: [(&(dyn ToSql + Sync), Type); 19] = [
+        (&p.source, Type::TEXT),
+        (&p.external_id, Type::TEXT),
+        (&p.title, Type::TEXT),
+        (&p.ministry, Type::TEXT),
+        (&p.agency, Type::TEXT),
+        (&p.announcement_type, Type::TEXT),
+        (&p.category, Type::TEXT),
+        (&p.regions, Type::TEXT_ARRAY),
+        (&p.target_types, Type::TEXT_ARRAY),
+        (&p.period_raw, Type::TEXT),
+        (&p.period.start, Type::DATE),
+        (&p.period.end, Type::DATE),
+        (&p.period.end_time, Type::TIME),
+        (&kind, Type::TEXT),
+        (&p.budget_krw, Type::INT8),
+        (&p.body, Type::TEXT),
+        (&p.source_url, Type::TEXT),
+        (&p.published_on, Type::DATE),
+        (&hash, Type::TEXT),
+    ];
+    let row = client
+        .query_typed(
+            "INSERT INTO programs (source, external_id, title, ministry, agency, announcement_type, category,
+                                   regions, target_types, period_raw, period_start, period_end, period_end_time,
+                                   period_kind, budget_krw, body, source_url, published_on, content_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+             ON CONFLICT (source, external_id) DO UPDATE SET
+                title = EXCLUDED.title, ministry = EXCLUDED.ministry, agency = EXCLUDED.agency,
+                announcement_type = EXCLUDED.announcement_type, category = EXCLUDED.category,
+                regions = EXCLUDED.regions, target_types = EXCLUDED.target_types,
+                period_raw = EXCLUDED.period_raw, period_start = EXCLUDED.period_start,
+                period_end = EXCLUDED.period_end, period_end_time = EXCLUDED.period_end_time,
+                period_kind = EXCLUDED.period_kind, budget_krw = EXCLUDED.budget_krw, body = EXCLUDED.body,
+                source_url = EXCLUDED.source_url, published_on = EXCLUDED.published_on,
+                content_hash = EXCLUDED.content_hash, last_changed_at = now(), removed_at = NULL
+             WHERE programs.content_hash <> EXCLUDED.content_hash
+             RETURNING id, (xmax = 0) AS inserted",
+            &params,
+        )
+        .await?;
+    let Some(row) = row.first() else {
+        return Ok(Upsert::Unchanged);
+    };
+    let id: i64 = row.get(0);
+    let inserted: bool = row.get(1);
+    if !inserted {
+        client
+            .execute_typed(
+                "DELETE FROM program_attachments WHERE program_id = $1",
+                &[(&id, Type::INT8)],
+            )
+            .await?;
+    }
+    for (position, a) in p.attachments.iter().enumerate() {
+        let position = position as i32;
+        client
+            .execute_typed(
+                "INSERT INTO program_attachments (program_id, position, name, url, kind) VALUES ($1, $2, $3, $4, $5)",
+                &[(&id, Type::INT8), (&position, Type::INT4), (&a.name, Type::TEXT), (&a.url, Type::TEXT), (&a.kind, Type::TEXT)],
+            )
+            .await?;
+    }
+    Ok(if inserted {
+        Upsert::Inserted(id)
+    } else {
+        Upsert::Changed(id)
+    })
+}
+
+const SUMMARY_COLUMNS: &str = "id, source, external_id, title, ministry, agency, announcement_type, category,
+    regions, target_types, period_start, period_end, period_end_time, period_kind, budget_krw, published_on,
+    source_url, first_seen_at, last_changed_at, removed_at IS NOT NULL";
+
+fn summary(row: &Row) -> ProgramSummary {
+    ProgramSummary {
+        id: row.get(0),
+        source: row.get(1),
+        external_id: row.get(2),
+        title: row.get(3),
+        ministry: row.get(4),
+        agency: row.get(5),
+        announcement_type: row.get(6),
+        category: row.get(7),
+        regions: row.get(8),
+        target_types: row.get(9),
+        period: Period {
+            start: row.get::<_, Option<NaiveDate>>(10),
+            end: row.get::<_, Option<NaiveDate>>(11),
+            end_time: row.get::<_, Option<NaiveTime>>(12),
+            kind: period_kind(row.get(13)),
+        },
+        budget_krw: row.get(14),
+        published_on: row.get(15),
+        source_url: row.get(16),
+        first_seen_at: row.get::<_, DateTime<Utc>>(17),
+        last_changed_at: row.get::<_, DateTime<Utc>>(18),
+        removed: row.get(19),
+    }
+}
+
+/// A program as the search index needs it: the summary plus the text to index.
+pub struct Changed {
+    pub summary: ProgramSummary,
+    pub body: String,
+    /// The transaction that last wrote the row.
+    pub change_xid: i64,
+}
+
+/// The transaction horizon: every transaction with an id below it has finished. A follower that has
+/// read all rows with `change_xid >= cursor` may move its cursor to a horizon taken before the read.
+pub async fn horizon<C: GenericClient>(client: &C) -> Result<i64, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            &[],
+        )
+        .await?;
+    Ok(rows.first().map(|r| r.get(0)).unwrap_or(0))
+}
+
+/// One page, in id order, of the programs written by transactions at or after `since_xid`.
+pub async fn changed_since<C: GenericClient>(
+    client: &C,
+    since_xid: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Changed>, tokio_postgres::Error> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, body, change_xid FROM programs
+         WHERE change_xid >= $1 AND id > $2 ORDER BY id LIMIT $3"
+    );
+    let rows = client
+        .query_typed(
+            &sql,
+            &[
+                (&since_xid, Type::INT8),
+                (&after_id, Type::INT8),
+                (&limit, Type::INT8),
+            ],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Changed {
+            summary: summary(row),
+            body: row.get(20),
+            change_xid: row.get(21),
+        })
+        .collect())
+}
+
+pub async fn detail<C: GenericClient>(
+    client: &C,
+    id: i64,
+) -> Result<Option<ProgramDetail>, tokio_postgres::Error> {
+    let sql = format!("SELECT {SUMMARY_COLUMNS}, period_raw, body FROM programs WHERE id = $1");
+    let rows = client.query_typed(&sql, &[(&id, Type::INT8)]).await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let attachments = client
+        .query_typed(
+            "SELECT name, url, kind FROM program_attachments WHERE program_id = $1 ORDER BY position",
+            &[(&id, Type::INT8)],
+        )
+        .await?
+        .iter()
+        .map(|a| Attachment { name: a.get(0), url: a.get(1), kind: a.get(2) })
+        .collect();
+    Ok(Some(ProgramDetail {
+        summary: summary(row),
+        period_raw: row.get(20),
+        body: row.get(21),
+        attachments,
+    }))
+}
+
+/// The identity of the catalogue this database holds (see `catalogue_instance`).
+pub async fn catalogue_id<C: GenericClient>(client: &C) -> Result<String, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT id::text FROM catalogue_instance ORDER BY created_at LIMIT 1",
+            &[],
+        )
+        .await?;
+    Ok(rows.first().map(|r| r.get(0)).unwrap_or_default())
+}

@@ -1,0 +1,13 @@
+//! Connect: Korean government funding programs, collected, searchable and matched.
+//! The binary (`src/main.rs`) is a thin command-line layer over these modules.
+
+pub mod api;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod import;
+pub mod metrics;
+pub mod redis_store;
+pub mod search;
+pub mod server;

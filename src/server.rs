@@ -1,0 +1,172 @@
+//! `connect serve`: builds the application state, listens on TCP or a unix socket, follows the
+//! catalogue in the background, speaks systemd's notify protocol, and drains in-flight requests on
+//! SIGTERM/SIGINT within a deadline (the spec's `kill_timeout`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::api::{self, AppState};
+use crate::config::{Config, Listen};
+use crate::metrics::Metrics;
+use crate::redis_store::{self, Cache};
+use crate::search::Search;
+
+/// Redis calls from a request give up after this: a slow cache must not slow a request much.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(300);
+
+pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    let metrics = Arc::new(Metrics::new());
+    Ok(AppState {
+        db: crate::db::pool(&config.database)?,
+        cache: Cache::new(
+            redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?,
+            &config.redis.key_prefix,
+            metrics.clone(),
+        ),
+        queue: redis_store::connect(&config.redis.queue_url, REDIS_TIMEOUT)?,
+        search: Arc::new(Search::new(config.server.index_dir.clone())),
+        metrics,
+    })
+}
+
+/// Keeps this node's search copy current until `stop` fires. Failures are logged and retried with
+/// backoff: PostgreSQL being down must not end the loop.
+pub async fn follow_catalogue(
+    state: AppState,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let wait = match state.search.catch_up(&state.db).await {
+            Ok(changed) => {
+                if failures > 0 {
+                    tracing::info!("search index caught up again after {failures} failed attempts");
+                }
+                failures = 0;
+                state.cache.invalidate_programs(&changed).await;
+                interval
+            }
+            Err(e) => {
+                failures += 1;
+                if failures == 1 || failures.is_power_of_two() {
+                    tracing::warn!(error = %format!("{e:#}"), failures, "search index could not catch up");
+                }
+                (interval * failures.min(10)).min(Duration::from_secs(10))
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = build_state(&config)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let follower = tokio::spawn(follow_catalogue(
+        state.clone(),
+        config.server.index_sync_interval,
+        stop_rx.clone(),
+    ));
+    let app = api::router(state);
+
+    let drain = shutdown_signal(stop_tx.clone());
+    let deadline = config.server.shutdown_timeout;
+    let mut stopped = stop_rx.clone();
+    let served = async move {
+        match &config.server.listen {
+            Listen::Tcp(addr) => {
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{addr}에서 연결을 받을 수 없습니다: {e}"))?;
+                ready(&config.server.listen);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(drain)
+                    .await?;
+            }
+            Listen::Unix(path) => {
+                let listener = bind_unix(path)?;
+                ready(&config.server.listen);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(drain)
+                    .await?;
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        anyhow::Ok(())
+    };
+    let watchdog = tokio::spawn(watchdog());
+    let result = tokio::select! {
+        result = served => result,
+        _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(deadline).await } => {
+            tracing::warn!(seconds = deadline.as_secs(), "requests still running after the shutdown deadline; stopping anyway");
+            Ok(())
+        }
+    };
+    watchdog.abort();
+    let _ = stop_tx.send(true);
+    let _ = follower.await;
+    tracing::info!("stopped");
+    result
+}
+
+fn bind_unix(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // A socket file left by a crashed process would make bind fail; only ever remove a socket.
+    if std::fs::symlink_metadata(path)
+        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()))
+    {
+        std::fs::remove_file(path)?;
+    }
+    let listener = tokio::net::UnixListener::bind(path)
+        .map_err(|e| anyhow::anyhow!("{}에서 연결을 받을 수 없습니다: {e}", path.display()))?;
+    // nginx reaches the socket through the group (the unit's SocketGroup / the deploy's user setup).
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    Ok(listener)
+}
+
+/// Tells systemd (when it started us with `Type=notify`) that the socket accepts connections.
+fn ready(listen: &Listen) {
+    tracing::info!(%listen, "listening");
+    if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        tracing::warn!(error = %e, "could not notify systemd");
+    }
+}
+
+/// Pings systemd's watchdog at half its interval while the process runs.
+async fn watchdog() {
+    let Some(interval) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let every = interval / 2;
+    loop {
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT, after telling systemd and the background tasks that we stop.
+async fn shutdown_signal(stop: watch::Sender<bool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for shutdown signals");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    let _ = stop.send(true);
+}
