@@ -1,0 +1,171 @@
+//! Test harness: every test gets its own PostgreSQL database (created from the machine's server,
+//! migrated, dropped afterwards), its own Redis key prefix and its own search-index folder, and
+//! talks to the real router.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use connect::api::{self, AppState};
+use connect::config::{Config, Source};
+use connect::server;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The server tests create their databases on (override with CONNECT_TEST_DATABASE_URL).
+pub fn admin_url() -> String {
+    std::env::var("CONNECT_TEST_DATABASE_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("CONNECT_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), rand::random::<u32>())
+}
+
+/// A database of its own, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        Self::on(&admin_url()).await
+    }
+
+    /// A fresh, migrated database on the server behind `admin` (a URL to any existing database).
+    pub async fn on(admin: &str) -> TestDb {
+        let name = unique_name("connect_test");
+        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("test PostgreSQL reachable");
+        tokio::spawn(conn);
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        let mut url = url::Url::parse(admin).unwrap();
+        url.set_path(&name);
+        let db = TestDb { name, url: url.to_string(), admin: admin.to_string() };
+        connect::db::migrate::run(&secret(&db.url)).await.expect("migrations apply");
+        db
+    }
+
+    pub async fn client(&self) -> tokio_postgres::Client {
+        connect::db::connect_direct(&secret(&self.url)).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("psql")
+            .args([&self.admin, "-q", "-c", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
+            .output();
+    }
+}
+
+pub fn secret(url: &str) -> connect::config::SecretUrl {
+    let source = Source::from_pairs([("DATABASE_URL".to_string(), url.to_string())]);
+    connect::config::DatabaseConfig::from_source(&source).unwrap().url
+}
+
+/// Settings for a test server on `database_url`; `extra` overrides any of them.
+pub fn config(database_url: &str, index_dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("DATABASE_URL".into(), database_url.into()),
+        ("REDIS_CACHE_URL".into(), redis_url()),
+        ("REDIS_QUEUE_URL".into(), redis_url()),
+        ("REDIS_KEY_PREFIX".into(), unique_name("connect_test")),
+        ("JWT_SECRET".into(), "test-jwt-secret-0123456789abcdef0123456789".into()),
+        ("ENCRYPTION_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
+        ("CONNECT_INDEX_DIR".into(), index_dir.display().to_string()),
+        ("DATABASE_POOL_SIZE".into(), "4".into()),
+    ];
+    for (k, v) in extra {
+        pairs.retain(|(name, _)| name != k);
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    Config::from_source(&Source::from_pairs(pairs)).expect("valid test config")
+}
+
+/// An application on a test database, with its search copy loaded.
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    pub index_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A migrated, empty catalogue.
+    pub async fn new() -> TestApp {
+        Self::with(&[]).await
+    }
+
+    pub async fn with(extra: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new().await;
+        let index_dir = tempfile::tempdir().unwrap();
+        let state = server::build_state(&config(&db.url, index_dir.path(), extra)).unwrap();
+        TestApp { db, state, index_dir }
+    }
+
+    /// Loads JSON-lines records (the import format) and brings search up to date.
+    pub async fn import(&self, jsonl: &str) -> connect::import::ImportReport {
+        let mut client = self.db.client().await;
+        let report = connect::import::import(&mut client, jsonl.as_bytes()).await.unwrap();
+        self.sync().await;
+        report
+    }
+
+    /// Makes every committed change searchable, as the follower loop would within a second.
+    pub async fn sync(&self) -> Vec<i64> {
+        let changed = self.state.search.catch_up(&self.state.db).await.expect("search catches up");
+        self.state.cache.invalidate_programs(&changed).await;
+        changed
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, serde_json::Value) {
+        let response = api::router(self.state.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, json)
+    }
+
+    pub async fn get_text(&self, uri: &str) -> (StatusCode, String) {
+        let response = api::router(self.state.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into())
+    }
+}
+
+/// One import-format line; `fields` override the defaults.
+pub fn record(external_id: &str, title: &str, fields: serde_json::Value) -> String {
+    let mut value = serde_json::json!({
+        "source": "test",
+        "external_id": external_id,
+        "title": title,
+        "period_raw": "2026-01-01 ~ 2099-12-30",
+    });
+    if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
+        map.extend(extra);
+    }
+    value.to_string()
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn ids(body: &serde_json::Value) -> Vec<String> {
+    body["items"].as_array().unwrap().iter().map(|i| i["external_id"].as_str().unwrap().to_string()).collect()
+}
