@@ -22,7 +22,7 @@ impl Search {
     pub async fn catch_up(&self, pool: &Pool) -> anyhow::Result<Vec<i64>> {
         let client = pool.get().await?;
         let Some(loaded) = self.loaded.get() else {
-            self.load(&**client).await?;
+            self.load(&client).await?;
             return Ok(Vec::new());
         };
         let horizon = store::horizon(&**client).await?;

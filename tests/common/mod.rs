@@ -15,7 +15,8 @@ use tower::ServiceExt;
 
 /// The server tests create their databases on (override with CONNECT_TEST_DATABASE_URL).
 pub fn admin_url() -> String {
-    std::env::var("CONNECT_TEST_DATABASE_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("CONNECT_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {
@@ -25,7 +26,12 @@ pub fn redis_url() -> String {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), rand::random::<u32>())
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
 }
 
 /// A database of its own, dropped when the test ends.
@@ -43,32 +49,52 @@ impl TestDb {
     /// A fresh, migrated database on the server behind `admin` (a URL to any existing database).
     pub async fn on(admin: &str) -> TestDb {
         let name = unique_name("connect_test");
-        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("test PostgreSQL reachable");
+        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
+            .await
+            .expect("test PostgreSQL reachable");
         tokio::spawn(conn);
-        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
         let mut url = url::Url::parse(admin).unwrap();
         url.set_path(&name);
-        let db = TestDb { name, url: url.to_string(), admin: admin.to_string() };
-        connect::db::migrate::run(&secret(&db.url)).await.expect("migrations apply");
+        let db = TestDb {
+            name,
+            url: url.to_string(),
+            admin: admin.to_string(),
+        };
+        connect::db::migrate::run(&secret(&db.url))
+            .await
+            .expect("migrations apply");
         db
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
-        connect::db::connect_direct(&secret(&self.url)).await.unwrap()
+        connect::db::connect_direct(&secret(&self.url))
+            .await
+            .unwrap()
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = std::process::Command::new("psql")
-            .args([&self.admin, "-q", "-c", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
+            .args([
+                &self.admin,
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
             .output();
     }
 }
 
 pub fn secret(url: &str) -> connect::config::SecretUrl {
     let source = Source::from_pairs([("DATABASE_URL".to_string(), url.to_string())]);
-    connect::config::DatabaseConfig::from_source(&source).unwrap().url
+    connect::config::DatabaseConfig::from_source(&source)
+        .unwrap()
+        .url
 }
 
 /// Settings for a test server on `database_url`; `extra` overrides any of them.
@@ -78,8 +104,14 @@ pub fn config(database_url: &str, index_dir: &std::path::Path, extra: &[(&str, &
         ("REDIS_CACHE_URL".into(), redis_url()),
         ("REDIS_QUEUE_URL".into(), redis_url()),
         ("REDIS_KEY_PREFIX".into(), unique_name("connect_test")),
-        ("JWT_SECRET".into(), "test-jwt-secret-0123456789abcdef0123456789".into()),
-        ("ENCRYPTION_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
+        (
+            "JWT_SECRET".into(),
+            "test-jwt-secret-0123456789abcdef0123456789".into(),
+        ),
+        (
+            "ENCRYPTION_KEY".into(),
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into(),
+        ),
         ("CONNECT_INDEX_DIR".into(), index_dir.display().to_string()),
         ("DATABASE_POOL_SIZE".into(), "4".into()),
     ];
@@ -107,20 +139,31 @@ impl TestApp {
         let db = TestDb::new().await;
         let index_dir = tempfile::tempdir().unwrap();
         let state = server::build_state(&config(&db.url, index_dir.path(), extra)).unwrap();
-        TestApp { db, state, index_dir }
+        TestApp {
+            db,
+            state,
+            index_dir,
+        }
     }
 
     /// Loads JSON-lines records (the import format) and brings search up to date.
     pub async fn import(&self, jsonl: &str) -> connect::import::ImportReport {
         let mut client = self.db.client().await;
-        let report = connect::import::import(&mut client, jsonl.as_bytes()).await.unwrap();
+        let report = connect::import::import(&mut client, jsonl.as_bytes())
+            .await
+            .unwrap();
         self.sync().await;
         report
     }
 
     /// Makes every committed change searchable, as the follower loop would within a second.
     pub async fn sync(&self) -> Vec<i64> {
-        let changed = self.state.search.catch_up(&self.state.db).await.expect("search catches up");
+        let changed = self
+            .state
+            .search
+            .catch_up(&self.state.db)
+            .await
+            .expect("search catches up");
         self.state.cache.invalidate_programs(&changed).await;
         changed
     }
@@ -132,7 +175,8 @@ impl TestApp {
             .unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, json)
     }
 
@@ -167,5 +211,10 @@ pub fn enc(s: &str) -> String {
 }
 
 pub fn ids(body: &serde_json::Value) -> Vec<String> {
-    body["items"].as_array().unwrap().iter().map(|i| i["external_id"].as_str().unwrap().to_string()).collect()
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["external_id"].as_str().unwrap().to_string())
+        .collect()
 }
