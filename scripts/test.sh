@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services: PostgreSQL and Redis (started when not running),
+# plus private PgBouncer, PostgreSQL and redis-server instances that the tests start themselves.
+source "$(dirname "$0")/lib.sh"
+cd "$(dirname "$0")/.."
+
+apt_install gcc libc6-dev pgbouncer
+ensure_rust
+ensure_postgres
+ensure_redis
+
+say "cargo fmt --check, clippy"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+say "tests"
+cargo test --workspace --no-fail-fast "$@"
