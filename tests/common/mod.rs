@@ -218,3 +218,70 @@ pub fn ids(body: &serde_json::Value) -> Vec<String> {
         .map(|i| i["external_id"].as_str().unwrap().to_string())
         .collect()
 }
+/// A minimal HTTP/1.1 GET that asks the server to close the connection afterwards, so the whole
+/// response can be read to the end of the stream (used over raw TCP and unix sockets).
+pub fn http_get_request(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+}
+
+/// Splits a complete HTTP/1.1 response (read until the server closed) into status and body text.
+/// Handles `Content-Length` and chunked bodies; anything truncated is an error.
+pub fn parse_http_response(raw: &[u8]) -> Result<(u16, String), String> {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no complete response head in {} bytes", raw.len()))?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let body = &raw[split + 4..];
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bad status line: {status_line:?}"))?;
+    let mut content_length = None;
+    let mut chunked = false;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        if name == "content-length" {
+            content_length = value.parse::<usize>().ok();
+        } else if name == "transfer-encoding" && value.eq_ignore_ascii_case("chunked") {
+            chunked = true;
+        }
+    }
+    let body = if chunked {
+        let mut out = Vec::new();
+        let mut rest = body;
+        loop {
+            let end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or("truncated chunk size")?;
+            let size_text = String::from_utf8_lossy(&rest[..end]);
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| format!("bad chunk size {size_text:?}"))?;
+            rest = &rest[end + 2..];
+            if size == 0 {
+                break;
+            }
+            if rest.len() < size + 2 {
+                return Err("truncated chunk".into());
+            }
+            out.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        out
+    } else if let Some(length) = content_length {
+        if body.len() < length {
+            return Err(format!("body truncated: {} of {length} bytes", body.len()));
+        }
+        body[..length].to_vec()
+    } else {
+        body.to_vec()
+    };
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
