@@ -4,6 +4,8 @@
 //! while Redis is down, a Redis restart costs a few failed calls rather than a stuck server, and a
 //! slow Redis never holds a request longer than the timeout.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -11,6 +13,8 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::config::SecretUrl;
 use crate::metrics::Metrics;
+
+const SKIP_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 pub fn connect(url: &SecretUrl, timeout: Duration) -> anyhow::Result<ConnectionManager> {
     let client = redis::Client::open(url.expose())
@@ -40,18 +44,42 @@ pub async fn ping(conn: &ConnectionManager) -> Result<Duration, String> {
 #[derive(Clone)]
 pub struct Cache {
     conn: ConnectionManager,
+    /// After a failure the cache is skipped until this instant (ms since `epoch`), so that a dead
+    /// Redis costs one timeout per second rather than one per request.
+    skip_until_ms: Arc<AtomicU64>,
+    epoch: Instant,
     /// Namespaces every key, so that several deployments (or tests) can share one Redis.
     prefix: String,
-    metrics: std::sync::Arc<Metrics>,
+    metrics: Arc<Metrics>,
 }
 
 impl Cache {
-    pub fn new(conn: ConnectionManager, prefix: &str, metrics: std::sync::Arc<Metrics>) -> Self {
+    pub fn new(conn: ConnectionManager, prefix: &str, metrics: Arc<Metrics>) -> Self {
         Cache {
             conn,
+            skip_until_ms: Default::default(),
+            epoch: Instant::now(),
             prefix: format!("{prefix}:v1:"),
             metrics,
         }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// False while the cache is being skipped after a failure.
+    fn available(&self) -> bool {
+        self.now_ms() >= self.skip_until_ms.load(Ordering::Relaxed)
+    }
+
+    fn failed(&self, what: &str, e: &redis::RedisError) {
+        self.metrics.cache_errors.inc();
+        self.skip_until_ms.store(
+            self.now_ms() + SKIP_AFTER_FAILURE.as_millis() as u64,
+            Ordering::Relaxed,
+        );
+        tracing::debug!(error = %e, "cache {what} failed; skipping the cache for a moment");
     }
 
     pub fn connection(&self) -> &ConnectionManager {
@@ -63,6 +91,10 @@ impl Cache {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        if !self.available() {
+            self.metrics.cache_misses.inc();
+            return None;
+        }
         let mut conn = self.conn.clone();
         let found: Result<Option<Vec<u8>>, _> =
             redis::cmd("GET").arg(key).query_async(&mut conn).await;
@@ -82,14 +114,16 @@ impl Cache {
                 None
             }
             Err(e) => {
-                self.metrics.cache_errors.inc();
-                tracing::debug!(error = %e, "cache read failed");
+                self.failed("read", &e);
                 None
             }
         }
     }
 
     pub async fn put<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
+        if !self.available() {
+            return;
+        }
         let Ok(bytes) = serde_json::to_vec(value) else {
             return;
         };
@@ -102,8 +136,7 @@ impl Cache {
             .query_async(&mut conn)
             .await;
         if let Err(e) = stored {
-            self.metrics.cache_errors.inc();
-            tracing::debug!(error = %e, "cache write failed");
+            self.failed("write", &e);
         }
     }
 
@@ -119,7 +152,7 @@ impl Cache {
         }
         let done: Result<(), _> = cmd.query_async(&mut conn).await;
         if let Err(e) = done {
-            self.metrics.cache_errors.inc();
+            self.failed("invalidation", &e);
             tracing::warn!(error = %e, programs = ids.len(), "cache invalidation failed; entries expire by TTL");
         }
     }

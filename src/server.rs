@@ -20,6 +20,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::new());
     Ok(AppState {
         db: crate::db::pool(&config.database)?,
+        db_timeout: config.database.query_timeout,
         cache: Cache::new(
             redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?,
             &config.redis.key_prefix,
@@ -40,7 +41,12 @@ pub async fn follow_catalogue(
 ) {
     let mut failures = 0u32;
     loop {
-        let wait = match state.search.catch_up(&state.db).await {
+        // Stop promptly even while a catch-up waits on a hung database.
+        let caught_up = tokio::select! {
+            result = state.search.catch_up(&state.db) => result,
+            _ = stop.changed() => return,
+        };
+        let wait = match caught_up {
             Ok(changed) => {
                 if failures > 0 {
                     tracing::info!("search index caught up again after {failures} failed attempts");
@@ -99,7 +105,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     };
-    let watchdog = tokio::spawn(watchdog());
     let result = tokio::select! {
         result = served => result,
         _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(deadline).await } => {
@@ -107,9 +112,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     };
-    watchdog.abort();
     let _ = stop_tx.send(true);
-    let _ = follower.await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), follower).await;
     tracing::info!("stopped");
     result
 }
@@ -132,12 +136,14 @@ fn bind_unix(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener>
     Ok(listener)
 }
 
-/// Tells systemd (when it started us with `Type=notify`) that the socket accepts connections.
+/// Tells systemd (when it started us with `Type=notify`) that the socket accepts connections, then
+/// starts the watchdog pings: READY=1 is always the first message.
 fn ready(listen: &Listen) {
     tracing::info!(%listen, "listening");
     if let Err(e) = sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
         tracing::warn!(error = %e, "could not notify systemd");
     }
+    tokio::spawn(watchdog());
 }
 
 /// Pings systemd's watchdog at half its interval while the process runs.

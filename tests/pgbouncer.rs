@@ -21,7 +21,11 @@ struct PgBouncer {
 impl PgBouncer {
     fn start() -> PgBouncer {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let path = dir.path();
         std::fs::write(path.join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
         std::fs::write(
@@ -35,7 +39,10 @@ impl PgBouncer {
         )
         .unwrap();
         // PgBouncer refuses to run as root; as root it switches to postgres (-u), which must read the folder.
-        Command::new("chown").args(["-R", "postgres", &path.display().to_string()]).status().unwrap();
+        Command::new("chown")
+            .args(["-R", "postgres", &path.display().to_string()])
+            .status()
+            .unwrap();
         let ini = path.join("pgbouncer.ini").display().to_string();
         let mut command = Command::new("pgbouncer");
         if is_root() {
@@ -49,15 +56,25 @@ impl PgBouncer {
             .expect("pgbouncer is installed (scripts/test.sh installs it)");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "pgbouncer did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "pgbouncer did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        PgBouncer { child, port, _dir: dir }
+        PgBouncer {
+            child,
+            port,
+            _dir: dir,
+        }
     }
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
 impl Drop for PgBouncer {
@@ -71,13 +88,35 @@ impl Drop for PgBouncer {
 async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     let bouncer = PgBouncer::start();
     let direct = common::TestDb::new().await;
-    let pooled_url = direct.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", bouncer.port));
+    let pooled_url = direct
+        .url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", bouncer.port));
     let index_dir = tempfile::tempdir().unwrap();
     // The cache points at a closed port, so every detail read goes to PostgreSQL.
-    let config = common::config(&pooled_url, index_dir.path(), &[("DATABASE_POOL_SIZE", "32"), ("REDIS_CACHE_URL", "redis://127.0.0.1:1")]);
+    let config = common::config(
+        &pooled_url,
+        index_dir.path(),
+        &[
+            ("DATABASE_POOL_SIZE", "32"),
+            ("REDIS_CACHE_URL", "redis://127.0.0.1:1"),
+        ],
+    );
     let state = connect::server::build_state(&config).unwrap();
-    let app = TestApp { db: direct, state, index_dir };
-    let seed: String = (0..64).map(|n| record(&format!("p{n}"), &format!("시드 과제 {n}"), serde_json::json!({}))).collect::<Vec<_>>().join("\n");
+    let app = TestApp {
+        db: direct,
+        state,
+        index_dir,
+    };
+    let seed: String = (0..64)
+        .map(|n| {
+            record(
+                &format!("p{n}"),
+                &format!("시드 과제 {n}"),
+                serde_json::json!({}),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     app.import(&seed).await;
 
     let stop = Instant::now() + Duration::from_secs(8);
@@ -93,14 +132,22 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
                         0 => {
                             let client = app_state.db.get().await?;
                             let id = (task as i64 % 64) + 1;
-                            let detail = store::detail(&**client, id).await?.ok_or_else(|| anyhow::anyhow!("program {id} missing"))?;
-                            anyhow::ensure!(detail.summary.id == id, "asked for {id}, got {}", detail.summary.id);
+                            let detail = store::detail(&**client, id)
+                                .await?
+                                .ok_or_else(|| anyhow::anyhow!("program {id} missing"))?;
+                            anyhow::ensure!(
+                                detail.summary.id == id,
+                                "asked for {id}, got {}",
+                                detail.summary.id
+                            );
                         }
                         1 => {
                             version += 1;
                             let title = format!("과제 {task} 버전 {version}");
                             let line = record(&format!("p{task}"), &title, serde_json::json!({}));
-                            let program = serde_json::from_str::<ImportRecord>(&line)?.normalise().map_err(anyhow::Error::msg)?;
+                            let program = serde_json::from_str::<ImportRecord>(&line)?
+                                .normalise()
+                                .map_err(anyhow::Error::msg)?;
                             let mut client = app_state.db.get().await?;
                             let tx = client.transaction().await?;
                             store::upsert(&*tx, &program).await?;
@@ -127,16 +174,40 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     for handle in tasks {
         let (task, ops, errors, last_title) = handle.await.unwrap();
         total_ops += ops;
-        assert!(errors.is_empty(), "task {task}: {} errors, first: {}", errors.len(), errors[0]);
-        let row = client.query_one("SELECT title FROM programs WHERE external_id = $1", &[&format!("p{task}")]).await.unwrap();
-        assert_eq!(row.get::<_, String>(0), last_title, "the last committed title of p{task} is what PostgreSQL holds");
+        assert!(
+            errors.is_empty(),
+            "task {task}: {} errors, first: {}",
+            errors.len(),
+            errors[0]
+        );
+        let row = client
+            .query_one(
+                "SELECT title FROM programs WHERE external_id = $1",
+                &[&format!("p{task}")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            row.get::<_, String>(0),
+            last_title,
+            "the last committed title of p{task} is what PostgreSQL holds"
+        );
     }
     eprintln!("{total_ops} operations through PgBouncer, 0 errors");
     assert!(total_ops > 1_000, "only {total_ops} operations ran");
     app.state.search.catch_up(&app.state.db).await.unwrap();
     let search = app.state.search.search(
-        &connect::search::query::SearchQuery { words: vec!["버전".into()], page: 1, per_page: 100, ..Default::default() },
+        &connect::search::query::SearchQuery {
+            words: vec!["버전".into()],
+            page: 1,
+            per_page: 100,
+            ..Default::default()
+        },
         &connect::catalog::Clock::now(),
     );
-    assert_eq!(search.unwrap().total, 64, "every rewritten program is searchable by its new title");
+    assert_eq!(
+        search.unwrap().total,
+        64,
+        "every rewritten program is searchable by its new title"
+    );
 }

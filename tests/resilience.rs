@@ -699,7 +699,6 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
 /// A query cut by `pg_ctl restart -m fast` fails with SQLSTATE 57P01 (admin_shutdown), a database
 /// error. The API must answer that like any lost connection: 503 with Retry-After, not 500.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "src bug: api/error.rs maps 57P01 admin_shutdown to 500 (run with --ignored)"]
 async fn a_query_cut_by_a_restart_is_answered_503() {
     use axum::response::IntoResponse;
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
@@ -787,7 +786,6 @@ impl Drop for KillOnDrop {
 /// SIGTERM must end `connect serve` within its shutdown deadline even when PostgreSQL hangs
 /// (stopped, or a network path that drops packets): systemd would otherwise SIGKILL it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "src bug: server::serve awaits the follower without a bound; queries have no timeout (run with --ignored)"]
 async fn sigterm_ends_serve_even_when_postgres_hangs() {
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
         .await

@@ -228,7 +228,6 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
 /// of `server::serve` is spawned before the listener is bound, so it races READY=1; a few quick
 /// launches show the race reliably.
 #[test]
-#[ignore = "src bug: server::serve pings WATCHDOG=1 before READY=1 (run with --ignored)"]
 fn ready_is_the_first_notification() {
     let tmp = tempfile::tempdir().unwrap();
     let notify_path = tmp.path().join("notify.sock");

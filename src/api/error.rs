@@ -95,12 +95,25 @@ impl From<deadpool_postgres::PoolError> for ApiError {
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if e.as_db_error().is_none() {
-            tracing::warn!(error = %e, "database connection failed");
+        if database_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
             return ApiError::Unavailable(
                 "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
             );
         }
         ApiError::Internal(e.into())
+    }
+}
+
+/// Failures that say "the database is not there right now" rather than "this query is wrong": a
+/// lost connection, a server shutting down or restarting (SQLSTATE class 57P), connection errors
+/// (class 08), too many connections (53300).
+fn database_unavailable(e: &tokio_postgres::Error) -> bool {
+    match e.as_db_error() {
+        None => true,
+        Some(db) => {
+            let code = db.code().code();
+            e.is_closed() || code.starts_with("57P") || code.starts_with("08") || code == "53300"
+        }
     }
 }

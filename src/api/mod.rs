@@ -25,6 +25,8 @@ use crate::search::Search;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Pool,
+    /// How long a request waits for PostgreSQL before answering 503.
+    pub db_timeout: Duration,
     pub cache: Cache,
     /// The durable queue Redis; the API only checks its health.
     pub queue: ConnectionManager,

@@ -45,6 +45,8 @@ const TARGET_KEYWORDS: &[(&str, &str)] = &[
 
 /// The target types named in a source's free text, in [`TARGET_TYPES`] order.
 pub fn target_types(raw: &str) -> Vec<String> {
+    // 예비창업자 (not yet founded) must not read as 창업자 (founders).
+    let raw = raw.replace("예비창업자", "예비창업");
     TARGET_TYPES
         .iter()
         .filter(|(code, _)| {

@@ -52,9 +52,17 @@ pub async fn show(
     let detail = match state.cache.get::<ProgramDetail>(&key).await {
         Some(detail) => detail,
         None => {
-            let client = state.db.get().await?;
-            let detail = store::detail(&**client, id)
-                .await?
+            let read = async {
+                let client = state.db.get().await?;
+                Ok::<_, ApiError>(store::detail(&**client, id).await?)
+            };
+            let detail = tokio::time::timeout(state.db_timeout, read)
+                .await
+                .map_err(|_| {
+                    ApiError::Unavailable(
+                        "데이터베이스 응답이 늦습니다. 잠시 후 다시 시도해 주세요.".into(),
+                    )
+                })??
                 .ok_or(ApiError::NotFound("해당 지원사업을 찾을 수 없습니다"))?;
             state.cache.put(&key, &detail, CACHE_TTL).await;
             detail
