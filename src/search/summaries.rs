@@ -20,14 +20,7 @@ use crate::catalog::ProgramSummary;
 /// How many values a facet over free-text names (ministry, agency, category) lists at most.
 const FACET_LIMIT: usize = 30;
 
-const ANNOUNCEMENT_TYPES: [AnnouncementType; 6] = [
-    AnnouncementType::Call,
-    AnnouncementType::Survey,
-    AnnouncementType::Designated,
-    AnnouncementType::Education,
-    AnnouncementType::Event,
-    AnnouncementType::Other,
-];
+const ANNOUNCEMENT_TYPES: [AnnouncementType; 6] = AnnouncementType::ALL;
 
 fn regions() -> impl Iterator<Item = Region> {
     Region::all_sido()

@@ -168,15 +168,10 @@ impl TestApp {
         changed
     }
 
+    /// GET through the router; a body that is not JSON comes back as a JSON string.
     pub async fn get(&self, uri: &str) -> (StatusCode, serde_json::Value) {
-        let response = api::router(self.state.clone())
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+        let (status, text) = self.get_text(uri).await;
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
         (status, json)
     }
 

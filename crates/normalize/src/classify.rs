@@ -25,7 +25,7 @@ pub enum AnnouncementType {
 }
 
 impl AnnouncementType {
-    const ALL: [AnnouncementType; 6] = [
+    pub const ALL: [AnnouncementType; 6] = [
         AnnouncementType::Call,
         AnnouncementType::Survey,
         AnnouncementType::Designated,
