@@ -9,11 +9,11 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use normalize::{AnnouncementType, Region};
 
 use super::query::{FacetCount, Facets, Hit, SearchQuery, SearchResult, Sort, StatusFilter};
-use crate::catalog::status::{days_left, Clock, Status};
+use crate::catalog::status::{Clock, Status, Timing};
 use crate::catalog::vocab::TARGET_TYPES;
 use crate::catalog::ProgramSummary;
 
@@ -22,6 +22,7 @@ const FACET_LIMIT: usize = 30;
 
 const ANNOUNCEMENT_TYPES: [AnnouncementType; 6] = AnnouncementType::ALL;
 
+/// Regions in bit order: the 17 시도, then 전국.
 fn regions() -> impl Iterator<Item = Region> {
     Region::all_sido()
         .iter()
@@ -35,15 +36,14 @@ fn region_bit(code: &str) -> u32 {
         .map_or(0, |i| 1 << i)
 }
 
+/// 전국 is the last region bit; a test checks this against `regions()`.
+const NATIONWIDE: u32 = 1 << 17;
+
 fn target_bit(code: &str) -> u32 {
     TARGET_TYPES
         .iter()
         .position(|(c, _)| *c == code)
         .map_or(0, |i| 1 << i)
-}
-
-fn nationwide_bit() -> u32 {
-    region_bit(Region::Nationwide.as_str())
 }
 
 /// Strings numbered in order of first appearance; 0 stands for "none".
@@ -80,8 +80,15 @@ impl Interner {
     }
 }
 
+/// What a search reads of each program, kept inline so that a scan of the whole catalogue walks one
+/// contiguous array instead of chasing a pointer per program.
 struct Entry {
     program: Arc<ProgramSummary>,
+    id: i64,
+    timing: Timing,
+    budget: Option<i64>,
+    published: NaiveDate,
+    removed: bool,
     ministry: u32,
     agency: u32,
     category: u32,
@@ -148,6 +155,13 @@ impl Summaries {
             self.entries.resize_with(index + 1, || None);
         }
         let entry = Entry {
+            id: program.id,
+            timing: Timing::of(&program.period),
+            budget: program.budget_krw,
+            published: program
+                .published_on
+                .unwrap_or_else(|| program.first_seen_at.date_naive()),
+            removed: program.removed,
             ministry: self.ministries.intern(program.ministry.as_deref()),
             agency: self.agencies.intern(program.agency.as_deref()),
             category: self.categories.intern(program.category.as_deref()),
@@ -210,7 +224,7 @@ impl Summaries {
             None => Box::new(self.entries.iter().flatten().map(|entry| (entry, 0.0))),
         };
         for (entry, score) in candidates {
-            let status = Status::of(&entry.program.period, clock);
+            let status = entry.timing.status(clock);
             let failed = self.failed_filters(&compiled, entry, status, clock);
             counts.add(entry, status, failed, clock);
             if failed == 0 {
@@ -267,7 +281,7 @@ impl Summaries {
         failed |= (!one_of(&c.agencies, e.agency) as u32) << AGENCY;
         failed |= (!one_of(&c.categories, e.category) as u32) << CATEGORY;
         if let Some(mask) = c.regions {
-            failed |= ((e.regions & (mask | nationwide_bit())) == 0) as u32 * (1 << REGION);
+            failed |= ((e.regions & (mask | NATIONWIDE)) == 0) as u32 * (1 << REGION);
         }
         if let Some(mask) = c.targets {
             failed |= ((e.targets & mask) == 0) as u32 * (1 << TARGET);
@@ -275,25 +289,25 @@ impl Summaries {
         if let Some(types) = &c.types {
             failed |= (!types.contains(&e.announcement_type) as u32) << TYPE;
         }
-        let p = &e.program;
-        let deadline_ok = match (q.deadline_from, q.deadline_to, p.period.end) {
+        let deadline_ok = match (q.deadline_from, q.deadline_to, e.timing.end()) {
             (None, None, _) => true,
             (_, _, None) => false,
             (from, to, Some(end)) => from.is_none_or(|f| end >= f) && to.is_none_or(|t| end <= t),
         };
-        let budget_ok = match (q.budget_min, q.budget_max, p.budget_krw) {
+        let budget_ok = match (q.budget_min, q.budget_max, e.budget) {
             (None, None, _) => true,
             (_, _, None) => false,
             (min, max, Some(b)) => min.is_none_or(|m| b >= m) && max.is_none_or(|m| b <= m),
         };
-        failed |= (!(deadline_ok && budget_ok && !p.removed) as u32) << OTHER;
+        failed |= (!(deadline_ok && budget_ok && !e.removed) as u32) << OTHER;
         failed
     }
 }
 
 fn is_closing(e: &Entry, status: Status, within_days: u32, clock: &Clock) -> bool {
     status == Status::Open
-        && days_left(&e.program.period, clock)
+        && e.timing
+            .days_left(clock)
             .is_some_and(|d| (0..=i64::from(within_days)).contains(&d))
 }
 
@@ -342,7 +356,7 @@ impl Counts {
             self.category[e.category as usize] += 1;
         }
         if counts_in(REGION) {
-            let nationwide = e.regions & nationwide_bit() != 0;
+            let nationwide = e.regions & NATIONWIDE != 0;
             for (bit, count) in self.region.iter_mut().enumerate() {
                 *count += (nationwide || e.regions & (1 << bit) != 0) as usize;
             }
@@ -429,21 +443,15 @@ fn compare(
     b: &(&Entry, f32, Status),
     clock: &Clock,
 ) -> Ordering {
-    let (pa, pb) = (&a.0.program, &b.0.program);
-    let newest = || {
-        let published = |p: &ProgramSummary| {
-            p.published_on
-                .unwrap_or_else(|| p.first_seen_at.date_naive())
-        };
-        published(pb).cmp(&published(pa)).then(pb.id.cmp(&pa.id))
-    };
+    let (pa, pb) = (a.0, b.0);
+    let newest = || pb.published.cmp(&pa.published).then(pb.id.cmp(&pa.id));
     match sort {
         Sort::Relevance if has_text => b.1.total_cmp(&a.1).then_with(newest),
         Sort::Relevance | Sort::Newest => newest(),
         Sort::Deadline => deadline_key(pa, clock)
             .cmp(&deadline_key(pb, clock))
             .then_with(newest),
-        Sort::Budget => match (pa.budget_krw, pb.budget_krw) {
+        Sort::Budget => match (pa.budget, pb.budget) {
             (Some(x), Some(y)) => y.cmp(&x),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -454,8 +462,8 @@ fn compare(
 }
 
 /// Upcoming deadlines soonest first, then programs without one, then past deadlines, latest first.
-fn deadline_key(p: &ProgramSummary, clock: &Clock) -> (u8, i64) {
-    match p.period.end {
+fn deadline_key(e: &Entry, clock: &Clock) -> (u8, i64) {
+    match e.timing.end() {
         Some(end) if end >= clock.today() => (0, end.num_days_from_ce() as i64),
         None => (1, 0),
         Some(end) => (2, -(end.num_days_from_ce() as i64)),
@@ -465,5 +473,16 @@ fn deadline_key(p: &ProgramSummary, clock: &Clock) -> (u8, i64) {
 impl Summaries {
     pub fn for_each(&self, mut f: impl FnMut(&ProgramSummary)) {
         self.entries.iter().flatten().for_each(|e| f(&e.program));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nationwide_is_the_last_region_bit() {
+        assert_eq!(region_bit(Region::Nationwide.as_str()), NATIONWIDE);
+        assert_eq!(regions().count(), 18);
     }
 }
