@@ -30,10 +30,10 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, ETAG, LAST_MODIFIED, RETRY_AFTER};
 use reqwest::{redirect, Response, StatusCode};
 use tokio::time::Instant;
-use url::Url;
 
 pub use error::FetchError;
 pub use stats::Stats;
+pub use url::Url;
 
 use politeness::{Politeness, PolitenessConfig};
 use robots::Robots;
@@ -59,8 +59,11 @@ pub struct FetchConfig {
     pub max_retries: u32,
     /// First backoff ceiling; doubles per retry.
     pub backoff_base: Duration,
-    /// Largest backoff ceiling, and the longest `Retry-After` waited for within one fetch.
+    /// Largest backoff ceiling.
     pub backoff_cap: Duration,
+    /// Longest `Retry-After` waited for within one fetch; a longer one still pauses the host
+    /// (up to an hour) but the fetch gives up at once.
+    pub max_retry_after: Duration,
     /// Requests in flight at once per authority.
     pub per_host_concurrency: usize,
     /// Smallest gap between request starts to one authority.
@@ -85,6 +88,7 @@ impl Default for FetchConfig {
             max_retries: 4,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(60),
             per_host_concurrency: 2,
             min_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
@@ -285,7 +289,7 @@ impl Fetcher {
                 } => {
                     // The pause holds back every request to the host; ours waits in `acquire`.
                     inner.politeness.pause(&host, after.min(MAX_PAUSE));
-                    if after > inner.config.backoff_cap {
+                    if after > inner.config.max_retry_after {
                         return Err(FetchError::GaveUp {
                             url: url.clone(),
                             attempts: attempt,
