@@ -15,6 +15,18 @@
 //! * **Conditional GET** with `If-None-Match` / `If-Modified-Since`, answered as
 //!   [`Fetched::NotModified`].
 //! * **Counters** via [`Fetcher::stats`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fetch::FetchError> {
+//! use fetch::{FetchConfig, Fetched, Fetcher, Url};
+//! let fetcher = Fetcher::new(FetchConfig::default())?;
+//! let url = Url::parse("https://www.example.go.kr/notice/list.do").expect("static URL");
+//! match fetcher.get(&url, None).await? {
+//!     Fetched::Body { body, validators, .. } => { /* parse `body`, store `validators` */ }
+//!     Fetched::NotModified { .. } => { /* unchanged since last time */ }
+//! }
+//! # Ok(()) }
+//! ```
 
 pub mod error;
 pub mod politeness;

@@ -58,7 +58,11 @@ async fn disallowed_page_is_never_requested_and_robots_is_cached() {
     ));
 
     let paths: Vec<String> = server.hits().into_iter().map(|h| h.path).collect();
-    assert_eq!(paths, ["/robots.txt", "/public"], "robots fetched once, /private never");
+    assert_eq!(
+        paths,
+        ["/robots.txt", "/public"],
+        "robots fetched once, /private never"
+    );
     let stats = f.stats();
     assert_eq!(stats.robots_denied, 3);
     assert_eq!(stats.robots_fetches, 1);
@@ -128,7 +132,11 @@ async fn robots_500_disallows_everything_until_the_error_ttl() {
         ));
     }
     assert!(server.hits_to("/public").is_empty());
-    assert_eq!(server.hits_to("/robots.txt").len(), 1, "the failure is cached");
+    assert_eq!(
+        server.hits_to("/robots.txt").len(),
+        1,
+        "the failure is cached"
+    );
 
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert!(matches!(
@@ -153,7 +161,8 @@ async fn unreachable_robots_disallows() {
 
 #[tokio::test]
 async fn our_group_wins_over_star() {
-    let robots = "User-agent: *\nDisallow: /\n\nUser-agent: ConnectBot\nDisallow: /private\nAllow: /\n";
+    let robots =
+        "User-agent: *\nDisallow: /\n\nUser-agent: ConnectBot\nDisallow: /private\nAllow: /\n";
     let app = pages(Router::new().route("/robots.txt", get(move || async move { robots })));
     let server = Server::start(app).await;
     let f = Fetcher::new(polite()).expect("fetcher");
@@ -179,7 +188,10 @@ async fn robots_redirect_is_followed() {
     let app = pages(
         Router::new()
             .route("/robots.txt", get(|| async { Redirect::permanent("/r1") }))
-            .route("/r1", get(|| async { Redirect::temporary("/real-robots.txt") }))
+            .route(
+                "/r1",
+                get(|| async { Redirect::temporary("/real-robots.txt") }),
+            )
             .route(
                 "/real-robots.txt",
                 get(|| async {
