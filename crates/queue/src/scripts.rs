@@ -218,3 +218,22 @@ return {len - running, running, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD'
 ",
     )
 });
+
+/// KEYS: stream. ARGV: min_idle_ms, own name. Removes consumers idle that long with nothing
+/// pending (atomically, so none gets a job between the check and the removal); returns how many.
+pub(crate) static PRUNE_CONSUMERS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local removed = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], 'workers')) do
+  local info = {}
+  for i = 1, #c, 2 do info[c[i]] = c[i + 1] end
+  if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) >= tonumber(ARGV[1]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'workers', info['name'])
+    removed = removed + 1
+  end
+end
+return removed
+",
+    )
+});

@@ -141,7 +141,13 @@ pub struct WorkerConfig {
     pub shutdown_timeout: Duration,
     /// Retry delays.
     pub backoff: Backoff,
+    /// Consumers (workers of past processes) idle this long with no pending job are removed
+    /// from the group, checked every 5 minutes. Live workers touch the group every block
+    /// interval, so this only has to exceed it by far.
+    pub prune_idle: Duration,
 }
+
+const PRUNE_EVERY: Duration = Duration::from_secs(300);
 
 impl Default for WorkerConfig {
     fn default() -> Self {
@@ -154,6 +160,7 @@ impl Default for WorkerConfig {
             mover_interval: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(30),
             backoff: Backoff::default(),
+            prune_idle: Duration::from_secs(3600),
         }
     }
 }
@@ -290,6 +297,7 @@ impl Worker {
         let mut group_ready = false;
         let mut next_reclaim = Instant::now();
         let mut cursor = "0-0".to_owned();
+        let mut next_prune = Instant::now();
         loop {
             while tasks.try_join_next().is_some() {}
             if (&mut shutdown).now_or_never().is_some() {
@@ -323,11 +331,27 @@ impl Worker {
                         if next == "0-0" {
                             next_reclaim = Instant::now() + ctx.config.reclaim_interval;
                         }
+                        let pass_done = next == "0-0";
                         cursor = next;
                         if let Some(entry) = entry {
                             inc(&ctx.metrics.jobs_reclaimed);
                             tasks.spawn(process(ctx.clone(), handler.clone(), entry, permit));
                             continue;
+                        }
+                        if !pass_done {
+                            // Scan on through the pending list before blocking on new jobs.
+                            drop(permit);
+                            continue;
+                        }
+                        if Instant::now() >= next_prune {
+                            next_prune = Instant::now() + PRUNE_EVERY;
+                            match ctx.prune_consumers().await {
+                                Ok(0) => {}
+                                Ok(n) => {
+                                    tracing::info!(queue = %ctx.queue_name, removed = n, "removed idle consumers without pending jobs")
+                                }
+                                Err(e) => ctx.redis_error("pruning consumers", &e),
+                            }
                         }
                     }
                     Err(e) => {
@@ -565,6 +589,16 @@ impl Ctx {
         if done == Some(1) {
             inc(&self.metrics.jobs_retried);
         }
+    }
+
+    async fn prune_consumers(&self) -> redis::RedisResult<i64> {
+        let idle = u64::try_from(self.config.prune_idle.as_millis()).unwrap_or(u64::MAX);
+        scripts::PRUNE_CONSUMERS
+            .key(&self.keys.stream)
+            .arg(idle)
+            .arg(&self.config.name)
+            .invoke_async(&mut self.queue.conn())
+            .await
     }
 
     async fn heartbeat(&self, entry: &Entry) -> redis::RedisResult<bool> {

@@ -100,7 +100,7 @@ async fn enqueue_handle_ack() {
     wait_stats(&t, "mail", QueueStats::default()).await;
     stop(w).await;
     {
-        let seen = seen.lock().expect("lock");
+        let seen = seen.lock().expect("lock").clone();
         let job = &seen[0].0;
         assert_eq!(job.id, id);
         assert_eq!(job.kind, "send");
@@ -144,7 +144,7 @@ async fn delayed_job_runs_after_its_time_not_before() {
     assert_eq!(s.delayed, 1, "the delayed job waits in the ZSET: {s:?}");
     wait_until("the delayed job", LIMIT, || async { count(&seen) == 2 }).await;
     stop(w).await;
-    let seen = seen.lock().expect("lock");
+    let seen = seen.lock().expect("lock").clone();
     assert_eq!(seen[0].0.id, now_id);
     assert_eq!(seen[1].0.id, id);
     let ran = seen[1].2;
@@ -181,7 +181,7 @@ async fn retry_with_backoff_then_success() {
     wait_until("three attempts", LIMIT, || async { count(&seen) == 3 }).await;
     wait_stats(&t, "r", QueueStats::default()).await;
     stop(w).await;
-    let seen = seen.lock().expect("lock");
+    let seen = seen.lock().expect("lock").clone();
     let attempts: Vec<u32> = seen.iter().map(|s| s.0.attempt).collect();
     assert_eq!(attempts, [1, 2, 3]);
     // Backoff 300 ms then 600 ms, each -20 % at worst.
@@ -358,7 +358,7 @@ async fn retry_dead_and_discard_dead() {
     .await;
     wait_stats(&t, "x", QueueStats::default()).await;
     stop(w).await;
-    let seen = seen.lock().expect("lock");
+    let seen = seen.lock().expect("lock").clone();
     assert_eq!(seen[2].0.id, a);
     assert_eq!(seen[2].0.attempt, 1, "retry_dead resets the attempts");
     let mut conn = t.conn.clone();
@@ -405,7 +405,7 @@ async fn idempotency_key_dedupes_while_pending() {
     assert_ne!(third, first);
     wait_until("the new job to run", LIMIT, || async { count(&seen) == 2 }).await;
     stop(w).await;
-    let seen = seen.lock().expect("lock");
+    let seen = seen.lock().expect("lock").clone();
     assert_eq!(seen[0].0.id, first);
     assert_eq!(seen[1].0.id, third);
     t.cleanup().await;

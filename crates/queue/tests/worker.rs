@@ -1,9 +1,11 @@
 //! Worker behaviour on the machine's Redis (unique prefix per test): redelivery after the
 //! visibility timeout when a worker stops heartbeating, long jobs kept by their heartbeat, the
-//! per-queue concurrency limit, graceful shutdown leaving unfinished jobs pending.
+//! per-queue concurrency limit, graceful shutdown leaving unfinished jobs pending, pruning of
+//! consumers left by dead processes.
 
 mod common;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -273,6 +275,92 @@ async fn shutdown_waits_up_to_its_deadline_and_leaves_the_rest_pending() {
             ..QueueStats::default()
         },
         "the unfinished job stays delivered, for the reclaimer of another worker"
+    );
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn idle_consumers_without_pending_jobs_are_pruned() {
+    let t = TestRedis::shared("prune").await;
+    t.queue.ensure_group("p").await.expect("group");
+    let stream = format!("{}:q:p:stream", t.prefix);
+    let mut conn = t.conn.clone();
+    let job = t
+        .queue
+        .enqueue("p", &JobSpec::new("held", json!(null)))
+        .await
+        .expect("enqueue");
+    // "ghost-busy" holds the job (as a process that died mid-job); "ghost-idle" holds nothing.
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg(&[
+            "GROUP",
+            "workers",
+            "ghost-busy",
+            "COUNT",
+            "1",
+            "STREAMS",
+            &stream,
+            ">",
+        ])
+        .query_async(&mut conn)
+        .await
+        .expect("xreadgroup");
+    let _: i64 = redis::cmd("XGROUP")
+        .arg(&["CREATECONSUMER", &stream, "workers", "ghost-idle"])
+        .query_async(&mut conn)
+        .await
+        .expect("createconsumer");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+
+    let mut config = t.worker().await.settings().clone();
+    config.prune_idle = Duration::from_millis(300);
+    let w = t.worker().await.config(config).name("live");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        w.run(
+            "p",
+            |_job: Job| async { Ok::<(), JobError>(()) },
+            async move {
+                let _ = stopped.await;
+            },
+        )
+        .await
+    });
+    let names = || {
+        let mut conn = t.conn.clone();
+        let stream = stream.clone();
+        async move {
+            let info: Vec<HashMap<String, redis::Value>> = redis::cmd("XINFO")
+                .arg(&["CONSUMERS", &stream, "workers"])
+                .query_async(&mut conn)
+                .await
+                .expect("xinfo");
+            let mut names: Vec<String> = info
+                .iter()
+                .filter_map(|c| c.get("name"))
+                .filter_map(|v| redis::from_redis_value_ref::<String>(v).ok())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    wait_until("ghost-idle to be pruned", LIMIT, || async {
+        // (Redis 7.0 creates the consumer "live" only once it is handed an entry.)
+        let mut n = names().await;
+        n.retain(|c| c != "live");
+        n == ["ghost-busy"]
+    })
+    .await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops")
+        .expect("task")
+        .expect("result");
+    let s = t.queue.stats("p").await.expect("stats");
+    assert_eq!(
+        s.running, 1,
+        "{job}: the busy ghost keeps its job until it is reclaimed"
     );
     t.cleanup().await;
 }

@@ -60,6 +60,10 @@ impl Chaos {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let args: Vec<String> = std::env::args().collect();
     let (Some(url), Some(prefix), Some(queue_name), Some(results)) =
         (args.get(1), args.get(2), args.get(3), args.get(4))
