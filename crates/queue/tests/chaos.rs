@@ -46,6 +46,13 @@ async fn done_count(t: &TestRedis) -> Option<u64> {
     conn.scard(format!("{}:chaos:done", t.prefix)).await.ok()
 }
 
+/// Lines in the results file so far.
+fn result_lines(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
 /// Waits (bounded) until at least `n` jobs are done.
 async fn wait_done(t: &TestRedis, n: u64, limit: Duration) {
     let deadline = Instant::now() + limit;
@@ -107,13 +114,14 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
     // Kill 1: worker A mid-run, restarted at once (a new process: a new consumer name).
     wait_done(&t, 80, phase).await;
     a.kill();
-    let kill1_at = done_count(&t).await;
+    let kill1_at = result_lines(&results_path);
     a = spawn_worker(&url, &t.prefix, &results, &log);
 
     // Redis SIGKILLed, down for a second, restarted from its AOF.
     wait_done(&t, 200, phase).await;
     redis.kill();
     let redis_kill_at = Instant::now();
+    let redis_kill_line = result_lines(&results_path);
     tokio::time::sleep(Duration::from_secs(1)).await;
     redis.restart();
     let redis_down = redis_kill_at.elapsed();
@@ -121,7 +129,7 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
     // Kill 2: worker A again.
     wait_done(&t, 320, phase).await;
     a.kill();
-    let kill2_at = done_count(&t).await;
+    let kill2_at = result_lines(&results_path);
     let _a = spawn_worker(&url, &t.prefix, &results, &log);
 
     // Drain: every job done or dead, nothing left anywhere.
@@ -144,6 +152,10 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let drained = started.elapsed();
+    if let Ok(dst) = std::env::var("CHAOS_KEEP_LOG") {
+        let _ = std::fs::copy(&log, &dst);
+        let _ = std::fs::copy(&results_path, format!("{dst}.results"));
+    }
     // Let a late duplicate (if any) land before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -166,12 +178,21 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
     }
 
     let mut lines: HashMap<String, usize> = HashMap::new();
-    for line in std::fs::read_to_string(&results_path)
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    for (n, line) in std::fs::read_to_string(&results_path)
         .expect("results file")
         .lines()
+        .enumerate()
     {
         *lines.entry(line.to_owned()).or_default() += 1;
+        first_line.entry(line.to_owned()).or_insert(n + 1);
     }
+    let mut dup_at: Vec<usize> = lines
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .filter_map(|(id, _)| first_line.get(id).copied())
+        .collect();
+    dup_at.sort_unstable();
     let file_ids: HashSet<JobId> = lines.keys().map(|s| JobId::from(s.as_str())).collect();
     assert_eq!(file_ids, expected_done, "the results file names every job");
     let file_dups: usize = lines.values().map(|n| n - 1).sum();
@@ -179,6 +200,11 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
         .get::<_, Option<u64>>(format!("{}:chaos:dups", t.prefix))
         .await
         .expect("dups")
+        .unwrap_or(0);
+    let redelivered: u64 = conn
+        .get::<_, Option<u64>>(format!("{}:chaos:redelivered", t.prefix))
+        .await
+        .expect("redelivered")
         .unwrap_or(0);
 
     // Nothing left behind but the five dead jobs' hashes.
@@ -198,17 +224,26 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
     println!(
         "CHAOS: {JOBS} jobs ({delayed} delayed, {fail_once} failing once, 5 always failing), \
          2 worker processes x {CONCURRENCY}, visibility {VISIBILITY_MS} ms; worker A SIGKILLed at \
-         {kill1_at:?} and {kill2_at:?} done, Redis SIGKILLed at 200 done and back after {redis_down:?}; \
-         drained in {drained:?}: lost 0, completed {} (each in the SADD set once), dead 5; \
-         handler re-runs after a kill: {file_dups} (results file), {redis_dups} (SADD found the id)",
+         results line {kill1_at} and {kill2_at}, Redis SIGKILLed at line {redis_kill_line} and back \
+         after {redis_down:?}; drained in {drained:?}: lost 0, completed {} (each in the SADD set \
+         once), dead 5; \
+         attempts beyond plan (redelivered after a kill, or retried after Redis went away): \
+         {redelivered}; handler re-runs: {file_dups} in the results file (first written at lines \
+         {dup_at:?}), {redis_dups} found by SADD (work done, ack lost)",
         done.len()
     );
-    // At-least-once: a re-run happens only for a job whose worker died (or lost Redis) after
-    // the work and before the ack; each SIGKILL can orphan at most CONCURRENCY jobs in flight.
+    // At-least-once: a handler runs again only when its worker was killed after the work and
+    // before the ack (each SIGKILL orphans at most CONCURRENCY jobs), or when the handler had
+    // written its line and then failed because Redis went away under its own SADD (a retry; at
+    // most the jobs in flight in both workers).
     let kills = 2;
     assert!(
         file_dups <= kills * CONCURRENCY + CONCURRENCY * 2,
         "{file_dups} duplicates: more than the kills can explain"
     );
     assert!(redis_dups as usize <= file_dups);
+    assert!(
+        redelivered >= 1,
+        "the SIGKILLs should have caught jobs in flight"
+    );
 }

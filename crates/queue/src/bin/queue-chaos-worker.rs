@@ -6,7 +6,8 @@
 //! `fail` (`"once"`: the first attempt fails; `"always"`: every attempt fails). A successful job
 //! appends `<job id>\n` to `RESULTS_FILE` and is recorded with `SADD {PREFIX}:chaos:done`; when
 //! the SADD finds the id already there (the job ran again because a worker died before its
-//! acknowledgement), `{PREFIX}:chaos:dups` is incremented.
+//! acknowledgement), `{PREFIX}:chaos:dups` is incremented. A job delivered again after its
+//! worker died (an attempt beyond the failures it plans) increments `{PREFIX}:chaos:redelivered`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ struct Chaos {
     conn: ConnectionManager,
     done: String,
     dups: String,
+    redelivered: String,
     results: std::path::PathBuf,
 }
 
@@ -30,8 +32,14 @@ impl Chaos {
             .get("sleep_ms")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0);
+        let fail = job.payload.get("fail").and_then(serde_json::Value::as_str);
+        let planned = if fail == Some("once") { 2 } else { 1 };
+        if fail != Some("always") && job.attempt > planned {
+            let mut conn = self.conn.clone();
+            let _: Result<i64, _> = conn.incr(&self.redelivered, 1).await;
+        }
         tokio::time::sleep(Duration::from_millis(sleep_ms)).await;
-        match job.payload.get("fail").and_then(serde_json::Value::as_str) {
+        match fail {
             Some("always") => return Err(JobError::Retry("always fails".into())),
             Some("once") if job.attempt == 1 => return Err(JobError::Retry("fails once".into())),
             _ => {}
@@ -96,6 +104,7 @@ async fn main() -> ExitCode {
         conn,
         done: format!("{prefix}:chaos:done"),
         dups: format!("{prefix}:chaos:dups"),
+        redelivered: format!("{prefix}:chaos:redelivered"),
         results: results.into(),
     };
     let handler = std::sync::Arc::new(handler);
