@@ -116,7 +116,8 @@ impl Backoff {
     pub fn delay(&self, attempt: u32) -> Duration {
         let exp = attempt.saturating_sub(1).min(31);
         let raw = self.base.saturating_mul(1u32 << exp).min(self.cap);
-        raw.mul_f64(rand::random_range(0.8..=1.2))
+        let jitter = rand::random_range(0.8..=1.2);
+        Duration::try_from_secs_f64(raw.as_secs_f64() * jitter).unwrap_or(raw)
     }
 }
 
@@ -784,5 +785,40 @@ async fn process<H: Handler>(
         ctx.bury(&entry, attempt, &error).await;
     } else {
         ctx.retry(&entry, attempt, &error).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_capped_exponential_with_twenty_percent_jitter() {
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(1),
+        };
+        for _ in 0..200 {
+            for (attempt, nominal) in [
+                (1, 100),
+                (2, 200),
+                (3, 400),
+                (4, 800),
+                (5, 1000),
+                (40, 1000),
+            ] {
+                let d = b.delay(attempt).as_secs_f64() * 1000.0;
+                let n = f64::from(nominal);
+                assert!(
+                    d >= n * 0.8 - 1e-6 && d <= n * 1.2 + 1e-6,
+                    "attempt {attempt}: {d} ms"
+                );
+            }
+        }
+        let huge = Backoff {
+            base: Duration::MAX,
+            cap: Duration::MAX,
+        };
+        assert!(huge.delay(u32::MAX) > Duration::ZERO, "no overflow panic");
     }
 }
