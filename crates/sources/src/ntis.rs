@@ -14,6 +14,13 @@ const VIEW: &str = "https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=";
 const SITE: &str = "https://www.ntis.go.kr/rndgate/eg/un/ra/mng.do";
 const CATEGORY: &str = "R&D";
 
+/// `roRndUid` of a link, digits only (a stray `;jsessionid=…` or `#…` is not part of it).
+fn uid_of(link: &str) -> Option<String> {
+    let v = query_param(&html::strip_jsessionid(link), "roRndUid")?;
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then_some(digits)
+}
+
 fn view_url(uid: &str) -> String {
     format!("{VIEW}{uid}")
 }
@@ -52,7 +59,7 @@ pub(crate) fn parse_rss(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
     let mut page = Page::default();
     for item in channel.children_named("item") {
         let link = item.child_text("link");
-        let Some(uid) = link.as_deref().and_then(|l| query_param(l, "roRndUid")) else {
+        let Some(uid) = link.as_deref().and_then(uid_of) else {
             continue;
         };
         let Some(title) = item.child_text("title") else {
@@ -92,7 +99,7 @@ fn detail_uid(doc: &Html, ctx: &ParseContext) -> Option<String> {
         root.select(&sel).find_map(|e| {
             let v = e.value().attr(attr)?;
             if param {
-                query_param(v, "roRndUid")
+                uid_of(v)
             } else {
                 Some(v.trim().to_string()).filter(|v| v.chars().all(|c| c.is_ascii_digit()) && !v.is_empty())
             }
@@ -102,7 +109,7 @@ fn detail_uid(doc: &Html, ctx: &ParseContext) -> Option<String> {
         .or_else(|| from("form[action*=roRndUid]", "action", true))
         .or_else(|| from("link[rel=canonical]", "href", true))
         .or_else(|| from("meta[property='og:url']", "content", true))
-        .or_else(|| query_param(&ctx.url, "roRndUid"))
+        .or_else(|| uid_of(&ctx.url))
 }
 
 /// `label : value` pairs of the summary boxes (`<li><span>부처명 : </span>산업통상자원부</li>`).
@@ -162,8 +169,13 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
         });
     p.budget_raw = budget(get(&["공고금액"]));
     p.published_raw = get(&["공고일"]);
-    p.body_html = html::first(root, &selector(kind, ".notice_cont .se-contents, .se-contents, .notice_cont")?)
-        .and_then(html::body_html);
+    // First the editor's content, else the whole 공고내용 box.
+    for css in [".notice_cont .se-contents", ".se-contents", ".notice_cont"] {
+        if let Some(body) = html::first(root, &selector(kind, css)?).and_then(html::body_html) {
+            p.body_html = Some(body);
+            break;
+        }
+    }
     p.source_url = Some(view_url(&uid));
     // Downloads are a POST of the `download` form with field `wfUid`; the URL names that file.
     let download = html::first(root, &selector(kind, "form#download")?)
@@ -239,7 +251,7 @@ fn parse_list_json(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
     let mut page = Page::default();
     for row in rows {
         let url = json_str(row, "상세_URL").or_else(|| json_str(row, "url"));
-        let Some(uid) = url.as_deref().and_then(|u| query_param(u, "roRndUid")) else {
+        let Some(uid) = url.as_deref().and_then(uid_of) else {
             continue;
         };
         let Some(title) = json_str(row, "공고명") else { continue };
@@ -278,7 +290,7 @@ fn parse_list_html(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
             let v = a.value();
             let uid = v
                 .attr("href")
-                .and_then(|h| query_param(h, "roRndUid"))
+                .and_then(uid_of)
                 .or_else(|| v.attr("onclick").and_then(onclick_uid))?;
             Some((a, uid))
         }) else {
@@ -317,9 +329,8 @@ fn text_of(el: ElementRef<'_>) -> String {
 
 /// `fn_view('1247708')`-style handlers: the first run of 5+ digits.
 fn onclick_uid(onclick: &str) -> Option<String> {
-    if let Some(v) = query_param(onclick, "roRndUid") {
-        let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
-        return (!digits.is_empty()).then_some(digits);
+    if let Some(uid) = uid_of(onclick) {
+        return Some(uid);
     }
     onclick
         .split(|c: char| !c.is_ascii_digit())

@@ -10,6 +10,7 @@ use crate::html::{self, absolute_url};
 use crate::{EligibilityCode, Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
 const SITE: &str = "https://www.smes.go.kr";
+const VIEW: &str = "https://www.smes.go.kr/main/sportsBsnsPolicy/view?viewPblancSeq=";
 
 /// (code field, name field, eligibility kind).
 const CODE_LISTS: &[(&str, &str, &str)] = &[
@@ -77,9 +78,8 @@ fn regions(item: &Value) -> Option<String> {
         .collect();
     for code in pipes(field(item, "areaCd")) {
         if let Some(region) = normalize::region_from_bjd_code(&code) {
-            let label = region.label_ko().to_string();
-            if !parts.contains(&label) {
-                parts.push(label);
+            if !normalize::parse_regions(&parts.join(",")).contains(&region) {
+                parts.push(region.label_ko().to_string());
             }
         }
     }
@@ -109,7 +109,7 @@ fn attachments(item: &Value, out: &mut Vec<RawAttachment>) {
 fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     let id = line(item, "pblancSeq")?;
     let title = line(item, "pblancNm")?;
-    let mut p = RawProgram::new(ctx, Kind::Sme24Api, id, title);
+    let mut p = RawProgram::new(ctx, Kind::Sme24Api, id.clone(), title);
     p.ministry = line(item, "mnstryNm");
     p.agency = line(item, "sportInsttNm");
     p.category = line(item, "sportType").or_else(|| line(item, "bizType"));
@@ -126,7 +126,9 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
         .filter_map(|k| field(item, k))
         .collect();
     p.body_html = (!body.is_empty()).then(|| body.join("\n\n"));
-    p.source_url = field(item, "pblancDtlUrl").and_then(|u| absolute_url(SITE, &u));
+    p.source_url = field(item, "pblancDtlUrl")
+        .and_then(|u| absolute_url(SITE, &u))
+        .or_else(|| Some(format!("{VIEW}{id}")));
     attachments(item, &mut p.attachments);
     p.eligibility = eligibility(item);
     Some(p)
