@@ -23,7 +23,9 @@ fn field(item: &Value, key: &str) -> Option<String> {
 }
 
 fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
+    field(item, key)
+        .map(|s| normalize::clean_line(&s))
+        .filter(|s| !s.is_empty())
 }
 
 fn number(v: Option<&Value>) -> Option<u64> {
@@ -50,11 +52,17 @@ fn attachments(names: Option<String>, urls: Option<String>, out: &mut Vec<RawAtt
             .get(i)
             .map(|n| normalize::clean_line(&n.replace('+', " ")))
             .filter(|n| !n.is_empty());
-        let Some(name) = name.or_else(|| url.clone()) else { continue };
+        let Some(name) = name.or_else(|| url.clone()) else {
+            continue;
+        };
         if url.is_some() && out.iter().any(|a| a.url == url) {
             continue;
         }
-        out.push(RawAttachment { name, url, size: None });
+        out.push(RawAttachment {
+            name,
+            url,
+            size: None,
+        });
     }
 }
 
@@ -73,8 +81,16 @@ fn program(item: &Value, kind: Kind, ctx: &ParseContext) -> Option<RawProgram> {
     p.source_url = field(item, "pblancUrl")
         .and_then(|u| absolute_url(SITE, &u))
         .or_else(|| Some(format!("{VIEW}{id}")));
-    attachments(field(item, "fileNm"), field(item, "flpthNm"), &mut p.attachments);
-    attachments(field(item, "printFileNm"), field(item, "printFlpthNm"), &mut p.attachments);
+    attachments(
+        field(item, "fileNm"),
+        field(item, "flpthNm"),
+        &mut p.attachments,
+    );
+    attachments(
+        field(item, "printFileNm"),
+        field(item, "printFlpthNm"),
+        &mut p.attachments,
+    );
     Some(p)
 }
 
@@ -94,8 +110,8 @@ fn items(v: &Value) -> Vec<&Value> {
 pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::BizinfoApi;
     let text = html::decode(body, ctx.content_type.as_deref())?;
-    let value: Value =
-        serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text.trim())
+        .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     let mut page = Page::default();
     let list = if let Some(arr) = value.get("jsonArray") {
         items(arr)
@@ -104,7 +120,9 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         let code = header.and_then(|h| field(h, "resultCode"));
         if let Some(code) = code.filter(|c| c != "00" && c != "0") {
             return Err(ParseError::ApiError {
-                message: header.and_then(|h| field(h, "resultMsg")).unwrap_or_default(),
+                message: header
+                    .and_then(|h| field(h, "resultMsg"))
+                    .unwrap_or_default(),
                 code,
             });
         }
@@ -166,7 +184,10 @@ pub(crate) fn parse_rss(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         let mut p = RawProgram::new(ctx, kind, id.clone(), title);
         p.ministry = rss_text(item, &["author", "jrsdInsttNm"]);
         p.agency = rss_text(item, &["excInsttNm"]);
-        p.category = rss_text(item, &["lcategory", "category", "pldirSportRealmLclasCodeNm"]);
+        p.category = rss_text(
+            item,
+            &["lcategory", "category", "pldirSportRealmLclasCodeNm"],
+        );
         p.regions_raw = rss_text(item, &["hashTags", "hashtags"]);
         p.target_raw = rss_text(item, &["trgetNm"]);
         p.period_raw = rss_text(item, &["reqstDt", "reqstBeginEndDe"]);

@@ -45,7 +45,9 @@ fn finish(enc: &'static Encoding, text: String) -> Result<String, ParseError> {
     if bad > 8 && bad * 100 > total {
         return Err(ParseError::Encoding {
             charset: enc.name().to_string(),
-            reason: format!("{bad}/{total} 문자를 해석할 수 없음 / {bad} of {total} characters undecodable"),
+            reason: format!(
+                "{bad}/{total} 문자를 해석할 수 없음 / {bad} of {total} characters undecodable"
+            ),
         });
     }
     Ok(text)
@@ -277,6 +279,9 @@ mod tests {
         // Undeclared EUC-KR is still recognised.
         let (plain, _, _) = EUC_KR.encode("지원사업 공고");
         assert_eq!(decode(&plain, None).unwrap(), "지원사업 공고");
-        assert_eq!(charset_param("text/html;charset=\"cp949\"").as_deref(), Some("cp949"));
+        assert_eq!(
+            charset_param("text/html;charset=\"cp949\"").as_deref(),
+            Some("cp949")
+        );
     }
 }

@@ -41,7 +41,7 @@ fn line(item: &Value, key: &str) -> Option<String> {
 }
 
 fn pipes(s: Option<String>) -> Vec<String> {
-    s.map(|s| s.split('|').map(|p| normalize::clean_line(p)).collect())
+    s.map(|s| s.split('|').map(normalize::clean_line).collect())
         .unwrap_or_default()
 }
 
@@ -97,11 +97,17 @@ fn attachments(item: &Value, out: &mut Vec<RawAttachment>) {
         for i in 0..names.len().max(urls.len()) {
             let url = urls.get(i).and_then(|u| absolute_url(SITE, u));
             let name = names.get(i).filter(|n| !n.is_empty()).cloned();
-            let Some(name) = name.or_else(|| url.clone()) else { continue };
+            let Some(name) = name.or_else(|| url.clone()) else {
+                continue;
+            };
             if url.is_some() && out.iter().any(|a| a.url == url) {
                 continue;
             }
-            out.push(RawAttachment { name, url, size: None });
+            out.push(RawAttachment {
+                name,
+                url,
+                size: None,
+            });
         }
     }
 }
@@ -117,7 +123,11 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     p.target_raw = field(item, "sportTrget");
     p.period_raw = match (line(item, "pblancBgnDt"), line(item, "pblancEndDt")) {
         (None, None) => None,
-        (b, e) => Some(format!("{} ~ {}", b.unwrap_or_default(), e.unwrap_or_default())),
+        (b, e) => Some(format!(
+            "{} ~ {}",
+            b.unwrap_or_default(),
+            e.unwrap_or_default()
+        )),
     };
     p.budget_raw = line(item, "sportMg").or_else(|| line(item, "maxSportAmt"));
     p.published_raw = line(item, "creatDt");
@@ -137,8 +147,8 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
 pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::Sme24Api;
     let text = html::decode(body, ctx.content_type.as_deref())?;
-    let value: Value =
-        serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text.trim())
+        .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     if let Some(code) = field(&value, "resultCd").filter(|c| c != "0" && c != "00") {
         return Err(ParseError::ApiError {
             code,

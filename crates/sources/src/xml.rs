@@ -95,13 +95,18 @@ pub(crate) fn parse(text: &str) -> Result<Element, String> {
     reader.config_mut().check_end_names = true;
     let mut stack = vec![Element::default()];
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("XML 오류 / XML error at byte {}: {e}", reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "XML 오류 / XML error at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
         match event {
             Event::Start(e) => {
                 if stack.len() > MAX_DEPTH {
-                    return Err(format!("XML 중첩이 너무 깊습니다 / nesting deeper than {MAX_DEPTH}"));
+                    return Err(format!(
+                        "XML 중첩이 너무 깊습니다 / nesting deeper than {MAX_DEPTH}"
+                    ));
                 }
                 stack.push(start(&e));
             }

@@ -21,9 +21,21 @@ fn raw_program_keys_match_the_import_record() {
     let value = serde_json::to_value(&p).expect("json");
     let keys: Vec<_> = value.as_object().expect("object").keys().cloned().collect();
     let mut expected = vec![
-        "source", "external_id", "title", "ministry", "agency", "category", "regions_raw",
-        "target_raw", "period_raw", "budget_raw", "published_raw", "body_html", "source_url",
-        "attachments", "provenance",
+        "source",
+        "external_id",
+        "title",
+        "ministry",
+        "agency",
+        "category",
+        "regions_raw",
+        "target_raw",
+        "period_raw",
+        "budget_raw",
+        "published_raw",
+        "body_html",
+        "source_url",
+        "attachments",
+        "provenance",
     ];
     expected.sort_unstable();
     let mut keys = keys;
@@ -33,7 +45,10 @@ fn raw_program_keys_match_the_import_record() {
 
 #[test]
 fn sample_import_lines_deserialize() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/programs.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/sample/programs.jsonl"
+    );
     let text = std::fs::read_to_string(path).expect("programs.jsonl");
     let mut n = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

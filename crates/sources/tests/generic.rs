@@ -9,8 +9,11 @@ use sources::{parse, HtmlSelectors, Kind, ParseError};
 
 #[test]
 fn board_with_jsessionid_and_next_page() {
-    let c = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do;jsessionid=XYZ")
-        .with_selectors(smtech_list());
+    let c = ctx(
+        "smtech",
+        "https://www.smtech.go.kr/front/ifg/no/notice02_list.do;jsessionid=XYZ",
+    )
+    .with_selectors(smtech_list());
     let page = ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c);
     assert_eq!(page.programs.len(), 2);
     let p = &page.programs[0];
@@ -35,8 +38,11 @@ fn board_with_jsessionid_and_next_page() {
 
 #[test]
 fn iitp_404_page_is_not_an_announcement_page() {
-    let c = ctx("iitp", "https://www.iitp.kr/kr/1/business/businessNotice/list.it")
-        .with_selectors(smtech_list());
+    let c = ctx(
+        "iitp",
+        "https://www.iitp.kr/kr/1/business/businessNotice/list.it",
+    )
+    .with_selectors(smtech_list());
     for kind in [Kind::GenericHtmlList, Kind::GenericHtmlDetail] {
         match run(kind, "iitp-error-page-404-connect.html", &c) {
             Err(ParseError::NotAnAnnouncementPage { reason, .. }) => {
@@ -74,8 +80,17 @@ fn selectors_are_configuration() {
     )
     .expect("toml");
     assert_eq!(cfg.id_param.as_deref(), Some("ancmId"));
-    let c = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do").with_selectors(cfg);
-    assert_eq!(ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c).programs.len(), 2);
+    let c = ctx(
+        "smtech",
+        "https://www.smtech.go.kr/front/ifg/no/notice02_list.do",
+    )
+    .with_selectors(cfg);
+    assert_eq!(
+        ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c)
+            .programs
+            .len(),
+        2
+    );
 
     let missing = ctx("x", "https://x.kr/");
     assert!(matches!(

@@ -11,7 +11,10 @@ fn detail_page() {
     let page = ok(
         Kind::IrisDetail,
         "iris-detail-ancmId-022737-abridged.html",
-        &ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=022737"),
+        &ctx(
+            "iris",
+            "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=022737",
+        ),
     );
     let p = &page.programs[0];
     assert_eq!(p.external_id, "022737");
@@ -24,10 +27,17 @@ fn detail_page() {
     assert_eq!(p.period_raw.as_deref(), Some("2026-06-30 ~ 2026-07-31"));
     assert_eq!(p.published_raw.as_deref(), Some("2026-06-30"));
     assert_eq!(p.attachments.len(), 2);
-    assert_eq!(p.attachments[0].name, "[붙임1] 2026년 HFSP 협력사업 공고문.hwpx");
+    assert_eq!(
+        p.attachments[0].name,
+        "[붙임1] 2026년 HFSP 협력사업 공고문.hwpx"
+    );
     assert_eq!(p.attachments[0].size, Some(360_999));
     assert_eq!(p.attachments[1].size, Some(265_917));
-    assert!(p.body_html.as_deref().unwrap_or_default().contains("지원기간 : 1년"));
+    assert!(p
+        .body_html
+        .as_deref()
+        .unwrap_or_default()
+        .contains("지원기간 : 1년"));
 }
 
 #[test]
@@ -36,7 +46,10 @@ fn list_json_written_from_documentation() {
     let page = ok(
         Kind::IrisList,
         "written-iris-list-retrieveBsnsAncmBtinSituList.json",
-        &ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmBtinSituList.do"),
+        &ctx(
+            "iris",
+            "https://www.iris.go.kr/contents/retrieveBsnsAncmBtinSituList.do",
+        ),
     );
     assert_eq!(page.programs.len(), 3);
     assert_eq!(page.total, Some(32));
@@ -53,9 +66,19 @@ fn list_json_written_from_documentation() {
 
 #[test]
 fn a_page_without_fields_is_not_an_announcement() {
-    let c = ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=1");
-    let err = sources::parse(Kind::IrisDetail, b"<html><body><p>hello</p></body></html>", &c)
-        .unwrap_err();
-    assert!(matches!(err, sources::ParseError::NotAnAnnouncementPage { .. }), "{err}");
+    let c = ctx(
+        "iris",
+        "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=1",
+    );
+    let err = sources::parse(
+        Kind::IrisDetail,
+        b"<html><body><p>hello</p></body></html>",
+        &c,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, sources::ParseError::NotAnAnnouncementPage { .. }),
+        "{err}"
+    );
     assert!(sources::parse(Kind::IrisList, b"{\"x\":1}", &c).is_err());
 }
