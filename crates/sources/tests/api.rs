@@ -1,0 +1,60 @@
+//! The public types: kind codes, and `RawProgram` JSON staying the import line format.
+
+use std::str::FromStr;
+
+use sources::{Kind, RawProgram};
+
+#[test]
+fn kind_codes_round_trip() {
+    for kind in Kind::ALL {
+        assert_eq!(Kind::from_str(kind.as_str()), Ok(kind));
+        let json = serde_json::to_string(&kind).expect("json");
+        assert_eq!(json, format!("\"{}\"", kind.as_str()));
+    }
+    assert_eq!(Kind::from_str("ntis-rss"), Ok(Kind::NtisRss));
+    assert!(Kind::from_str("ntis_rss").is_err());
+}
+
+#[test]
+fn raw_program_keys_match_the_import_record() {
+    let p = RawProgram::default();
+    let value = serde_json::to_value(&p).expect("json");
+    let keys: Vec<_> = value.as_object().expect("object").keys().cloned().collect();
+    let mut expected = vec![
+        "source",
+        "external_id",
+        "title",
+        "ministry",
+        "agency",
+        "category",
+        "regions_raw",
+        "target_raw",
+        "period_raw",
+        "budget_raw",
+        "published_raw",
+        "body_html",
+        "source_url",
+        "attachments",
+        "provenance",
+    ];
+    expected.sort_unstable();
+    let mut keys = keys;
+    keys.sort();
+    assert_eq!(keys, expected, "eligibility is left out when empty");
+}
+
+#[test]
+fn sample_import_lines_deserialize() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/sample/programs.jsonl"
+    );
+    let text = std::fs::read_to_string(path).expect("programs.jsonl");
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let p: RawProgram = serde_json::from_str(line).expect(line);
+        assert!(!p.external_id.is_empty());
+        n += 1;
+    }
+    assert!(n > 100, "{n} lines");
+}
