@@ -24,9 +24,7 @@ impl std::str::FromStr for Listen {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.strip_prefix("unix:") {
-            Some("") => {
-                Err("unix: needs a socket path, e.g. unix:/run/connect/connect.sock".into())
-            }
+            Some("") => Err("unix: needs a socket path, e.g. unix:/run/connect/connect.sock".into()),
             Some(path) => Ok(Listen::Unix(PathBuf::from(path))),
             None => s
                 .parse()
@@ -128,10 +126,7 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("설정 오류: {name} 값이 없습니다 ({hint})")]
-    Missing {
-        name: &'static str,
-        hint: &'static str,
-    },
+    Missing { name: &'static str, hint: &'static str },
     #[error("설정 오류: {name} 값이 잘못되었습니다: {reason}")]
     Invalid { name: &'static str, reason: String },
     #[error("설정 파일 {path}을(를) 읽을 수 없습니다: {reason}")]
@@ -161,10 +156,7 @@ impl Source {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     fn required(&self, name: &'static str, hint: &'static str) -> Result<&str, ConfigError> {
@@ -184,12 +176,7 @@ impl Source {
         }
     }
 
-    fn url(
-        &self,
-        name: &'static str,
-        schemes: &[&str],
-        hint: &'static str,
-    ) -> Result<SecretUrl, ConfigError> {
+    fn url(&self, name: &'static str, schemes: &[&str], hint: &'static str) -> Result<SecretUrl, ConfigError> {
         let raw = self.required(name, hint)?;
         check_url(name, raw, schemes)?;
         Ok(SecretUrl(SecretString::from(raw.to_string())))
@@ -233,11 +220,7 @@ fn check_url(name: &'static str, raw: &str, schemes: &[&str]) -> Result<(), Conf
     if !schemes.contains(&url.scheme()) {
         return Err(ConfigError::Invalid {
             name,
-            reason: format!(
-                "스킴 '{}' 대신 {} 중 하나여야 합니다",
-                url.scheme(),
-                schemes.join(", ")
-            ),
+            reason: format!("스킴 '{}' 대신 {} 중 하나여야 합니다", url.scheme(), schemes.join(", ")),
         });
     }
     Ok(())
@@ -277,16 +260,8 @@ impl DatabaseConfig {
 impl RedisConfig {
     pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
         Ok(RedisConfig {
-            cache_url: src.url(
-                "REDIS_CACHE_URL",
-                REDIS_SCHEMES,
-                "예: redis://127.0.0.1:6379",
-            )?,
-            queue_url: src.url(
-                "REDIS_QUEUE_URL",
-                REDIS_SCHEMES,
-                "예: redis://127.0.0.1:6380",
-            )?,
+            cache_url: src.url("REDIS_CACHE_URL", REDIS_SCHEMES, "예: redis://127.0.0.1:6379")?,
+            queue_url: src.url("REDIS_QUEUE_URL", REDIS_SCHEMES, "예: redis://127.0.0.1:6380")?,
             key_prefix: src.get("REDIS_KEY_PREFIX").unwrap_or("connect").to_string(),
         })
     }
@@ -295,17 +270,10 @@ impl RedisConfig {
 impl ServerConfig {
     pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
         Ok(ServerConfig {
-            listen: src.parsed(
-                "CONNECT_LISTEN",
-                Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 8080))),
-            )?,
-            shutdown_timeout: Duration::from_secs(
-                src.parsed("CONNECT_SHUTDOWN_TIMEOUT_SECS", 10u64)?,
-            ),
+            listen: src.parsed("CONNECT_LISTEN", Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 8080))))?,
+            shutdown_timeout: Duration::from_secs(src.parsed("CONNECT_SHUTDOWN_TIMEOUT_SECS", 10u64)?),
             index_dir: PathBuf::from(src.get("CONNECT_INDEX_DIR").unwrap_or("var/search-index")),
-            index_sync_interval: Duration::from_millis(
-                src.parsed("CONNECT_INDEX_SYNC_MS", 1_000u64)?.max(50),
-            ),
+            index_sync_interval: Duration::from_millis(src.parsed("CONNECT_INDEX_SYNC_MS", 1_000u64)?.max(50)),
         })
     }
 }
@@ -371,10 +339,7 @@ mod tests {
     }
 
     const FULL: &[(&str, &str)] = &[
-        (
-            "DATABASE_URL",
-            "postgresql://connect:hunter2@127.0.0.1:6432/connect",
-        ),
+        ("DATABASE_URL", "postgresql://connect:hunter2@127.0.0.1:6432/connect"),
         ("REDIS_CACHE_URL", "redis://:cachepw@127.0.0.1:6379"),
         ("REDIS_QUEUE_URL", "redis://127.0.0.1:6380"),
         ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
@@ -389,22 +354,13 @@ mod tests {
         let config = Config::from_source(&source(FULL)).unwrap();
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database.pool_size, 16);
-        assert_eq!(
-            config.database.direct_url.expose(),
-            config.database.url.expose()
-        );
+        assert_eq!(config.database.direct_url.expose(), config.database.url.expose());
     }
 
     #[test]
     fn a_missing_variable_is_named() {
-        let pairs: Vec<_> = FULL
-            .iter()
-            .filter(|(k, _)| *k != "REDIS_QUEUE_URL")
-            .copied()
-            .collect();
-        let err = Config::from_source(&source(&pairs))
-            .unwrap_err()
-            .to_string();
+        let pairs: Vec<_> = FULL.iter().filter(|(k, _)| *k != "REDIS_QUEUE_URL").copied().collect();
+        let err = Config::from_source(&source(&pairs)).unwrap_err().to_string();
         assert!(err.contains("REDIS_QUEUE_URL"), "{err}");
     }
 
@@ -412,26 +368,17 @@ mod tests {
     fn malformed_values_are_named() {
         let mut pairs = FULL.to_vec();
         pairs.push(("DATABASE_POOL_SIZE", "many"));
-        let err = Config::from_source(&source(&pairs))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_source(&source(&pairs)).unwrap_err().to_string();
         assert!(err.contains("DATABASE_POOL_SIZE"), "{err}");
 
         let mut pairs = FULL.to_vec();
         pairs[0] = ("DATABASE_URL", "mysql://x@y/z");
-        let err = Config::from_source(&source(&pairs))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("DATABASE_URL") && err.contains("mysql"),
-            "{err}"
-        );
+        let err = Config::from_source(&source(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL") && err.contains("mysql"), "{err}");
 
         let mut pairs = FULL.to_vec();
         pairs[4] = ("ENCRYPTION_KEY", "short");
-        let err = Config::from_source(&source(&pairs))
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_source(&source(&pairs)).unwrap_err().to_string();
         assert!(err.contains("ENCRYPTION_KEY"), "{err}");
     }
 
@@ -439,12 +386,7 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let config = Config::from_source(&source(FULL)).unwrap();
         let debug = format!("{config:?}");
-        for secret in [
-            "hunter2",
-            "cachepw",
-            "0123456789abcdef0123456789abcdef",
-            "00112233",
-        ] {
+        for secret in ["hunter2", "cachepw", "0123456789abcdef0123456789abcdef", "00112233"] {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");
         }
         assert!(debug.contains("connect:***@127.0.0.1:6432"), "{debug}");
@@ -464,11 +406,7 @@ mod tests {
     fn the_toml_file_is_overridden_by_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("connect.toml");
-        std::fs::write(
-            &path,
-            "database_pool_size = 4\nCONNECT_LISTEN = \"unix:/tmp/c.sock\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "database_pool_size = 4\nCONNECT_LISTEN = \"unix:/tmp/c.sock\"\n").unwrap();
         let mut src = Source::load(Some(&path)).unwrap();
         src.values
             .extend(FULL.iter().map(|(k, v)| (k.to_string(), v.to_string())));

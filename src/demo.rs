@@ -72,10 +72,7 @@ const MINISTRIES: &[(&str, &[&str])] = &[
         ],
     ),
     ("보건복지부", &["한국보건산업진흥원"]),
-    (
-        "농림축산식품부",
-        &["농림식품기술기획평가원", "한국농업기술진흥원"],
-    ),
+    ("농림축산식품부", &["농림식품기술기획평가원", "한국농업기술진흥원"]),
     ("해양수산부", &["해양수산과학기술진흥원"]),
     ("문화체육관광부", &["한국콘텐츠진흥원", "한국관광공사"]),
     ("환경부", &["한국환경산업기술원"]),
@@ -143,9 +140,7 @@ const CALL_SUFFIXES: &[&str] = &[
     "재공고",
 ];
 
-const CATEGORIES: &[&str] = &[
-    "R&D", "기술", "금융", "인력", "수출", "내수", "창업", "경영",
-];
+const CATEGORIES: &[&str] = &["R&D", "기술", "금융", "인력", "수출", "내수", "창업", "경영"];
 
 const SENTENCES: &[&str] = &[
     "본 사업은 {topic} 분야 중소기업의 기술경쟁력 강화를 위해 추진합니다.",
@@ -238,19 +233,10 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
             kind: PeriodKind::Range,
         },
     };
-    let budget_text = budget
-        .map(normalize::format_krw)
-        .unwrap_or_else(|| "예산 범위".into());
-    let target_text = targets
-        .iter()
-        .map(|(_, label)| *label)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let budget_text = budget.map(normalize::format_krw).unwrap_or_else(|| "예산 범위".into());
+    let target_text = targets.iter().map(|(_, label)| *label).collect::<Vec<_>>().join(", ");
     let sentence_count = rng.random_range(5..=SENTENCES.len());
-    let mut sentences: Vec<&str> = SENTENCES
-        .choose_multiple(rng, sentence_count)
-        .copied()
-        .collect();
+    let mut sentences: Vec<&str> = SENTENCES.choose_multiple(rng, sentence_count).copied().collect();
     sentences.shuffle(rng);
     let body = sentences
         .iter()
@@ -282,10 +268,7 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
         body,
         source_url: Some(format!("https://example.invalid/programs/syn-{n:07}")),
         published_on: Some(start),
-        attachments: vec![Attachment::new(
-            format!("{year}년도 {topic} 공고문.hwp"),
-            None,
-        )],
+        attachments: vec![Attachment::new(format!("{year}년도 {topic} 공고문.hwp"), None)],
     }
 }
 
@@ -318,11 +301,7 @@ mod tests {
     fn the_bundled_sample_parses() {
         let records: Vec<_> = SAMPLE
             .lines()
-            .map(|l| {
-                serde_json::from_str::<import::ImportRecord>(l)
-                    .unwrap()
-                    .normalise()
-            })
+            .map(|l| crate::ingest::normalise(&serde_json::from_str::<sources::RawProgram>(l).unwrap()))
             .collect();
         assert!(records.len() >= 200);
         assert!(

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod import;
+pub mod ingest;
 pub mod metrics;
 pub mod redis_store;
 pub mod search;

@@ -4,15 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use connect::config::{Config, DatabaseConfig, Listen, Source};
-use connect::{db, demo, import, server};
+use connect::config::{Config, DatabaseConfig, Listen, RedisConfig, Source};
+use connect::ingest::config::Sources;
+use connect::{db, demo, import, ingest, server};
 
 #[derive(Parser)]
-#[command(
-    name = "connect",
-    version,
-    about = "Connect: 정부 지원사업 수집·검색·매칭 서버"
-)]
+#[command(name = "connect", version, about = "Connect: 정부 지원사업 수집·검색·매칭 서버")]
 struct Cli {
     /// A TOML file of settings (the same names as the environment variables); the environment wins.
     #[arg(long, global = true, env = "CONNECT_CONFIG")]
@@ -45,12 +42,59 @@ enum Command {
         #[arg(long)]
         no_sample: bool,
     },
+    /// Run scrape jobs from the queue and fire source schedules (several workers may run at once).
+    Worker {
+        #[arg(long, env = "CONNECT_SOURCES", default_value = "config/sources.toml")]
+        sources: PathBuf,
+        /// Scrapes run at once by this process.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Scrape one source now, without the queue, showing progress.
+    Scrape {
+        /// The source's name in the sources file.
+        name: String,
+        #[arg(long, env = "CONNECT_SOURCES", default_value = "config/sources.toml")]
+        sources: PathBuf,
+    },
+    /// Run a source kind's parser and normaliser on a saved payload; prints programs as JSON lines.
+    Parse {
+        /// Parser kind, e.g. ntis-rss, bizinfo-api, kstartup-api, generic-html-list.
+        #[arg(long)]
+        kind: sources::Kind,
+        file: PathBuf,
+        /// Catalogue source code the programs get.
+        #[arg(long, default_value = "saved")]
+        source: String,
+        /// The URL the payload came from (to make links absolute).
+        #[arg(long, default_value = "https://example.invalid/")]
+        url: String,
+    },
+    /// Show the job queues, or act on dead jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: Option<JobsAction>,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsAction {
+    /// List dead jobs with their last error.
+    Dead {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Put a dead job back on its queue.
+    Retry { id: String },
+    /// Delete a dead job.
+    Discard { id: String },
+    /// Queue a scrape of SOURCE now.
+    Enqueue { source: String },
 }
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -98,8 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = if file.as_os_str() == "-" {
                 import::import(&mut client, std::io::stdin().lock()).await?
             } else {
-                let reader = std::fs::File::open(&file)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                let reader = std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
                 import::import(&mut client, std::io::BufReader::new(reader)).await?
             };
             for (line, reason) in &report.rejected {
@@ -109,6 +152,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !report.rejected.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
+            return run_ingest(command, &source).await;
         }
         Command::Demo {
             synthetic,
@@ -131,6 +177,130 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("합성 지원사업: {report}");
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Worker { sources, concurrency } => {
+            let sources = Sources::load(&sources)?;
+            let database = DatabaseConfig::from_source(source)?;
+            let redis = RedisConfig::from_source(source)?;
+            let (queue, reader) = ingest::worker::connect(&redis).await?;
+            let jobs = ingest::worker::ScrapeJobs::new(sources, &database, &queue, &redis)?;
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                let _ = stop_tx.send(true);
+            });
+            tracing::info!(sources = jobs.sources.sources.len(), concurrency, "worker started");
+            ingest::worker::run(jobs, queue, reader, concurrency, stop_rx).await?;
+        }
+        Command::Scrape { name, sources } => {
+            let sources = Sources::load(&sources)?;
+            let config = sources
+                .get(&name)
+                .ok_or_else(|| anyhow::anyhow!("'{name}' 소스가 설정 파일에 없습니다"))?
+                .clone();
+            let database = DatabaseConfig::from_source(source)?;
+            let pool = db::pool(&database)?;
+            let fetcher = fetch::Fetcher::new(fetch::FetchConfig::default())?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar.set_message(format!("{name} 수집 중"));
+            let result = ingest::scrape::scrape(&config, &fetcher, &pool, &|step| {
+                bar.set_message(format!("{name}: {step}"))
+            })
+            .await;
+            bar.finish_and_clear();
+            let report = result?;
+            for rejected in &report.rejected {
+                eprintln!("거부: {rejected}");
+            }
+            println!("{name}: {report}");
+        }
+        Command::Parse {
+            kind,
+            file,
+            source: code,
+            url,
+        } => {
+            let body = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let mut failed = false;
+            for program in ingest::scrape::parse_saved(kind, &body, &code, &url)? {
+                match program {
+                    Ok(p) => println!("{}", serde_json::to_string(&p)?),
+                    Err(reason) => {
+                        failed = true;
+                        eprintln!("거부: {reason}");
+                    }
+                }
+            }
+            if failed {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Jobs { action } => {
+            let redis = RedisConfig::from_source(source)?;
+            let (queue, _) = ingest::worker::connect(&redis).await?;
+            let q = ingest::worker::SCRAPE_QUEUE;
+            match action {
+                None => {
+                    let s = queue.stats(q).await?;
+                    println!(
+                        "{q}: 대기 {}, 실행 중 {}, 예약 {}, 실패(dead) {}",
+                        s.pending, s.running, s.delayed, s.dead
+                    );
+                }
+                Some(JobsAction::Dead { limit }) => {
+                    for job in queue.dead(q, limit).await? {
+                        println!(
+                            "{}	{}	시도 {}/{}	{}	{}",
+                            job.id.as_str(),
+                            job.kind,
+                            job.attempts,
+                            job.max_attempts,
+                            job.payload,
+                            job.last_error
+                        );
+                    }
+                }
+                Some(JobsAction::Retry { id }) => {
+                    let done = queue.retry_dead(q, &queue::JobId::from(id.clone())).await?;
+                    println!(
+                        "{id}: {}",
+                        if done {
+                            "다시 대기열에 넣었습니다"
+                        } else {
+                            "해당 dead 작업이 없습니다"
+                        }
+                    );
+                    if !done {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+                Some(JobsAction::Discard { id }) => {
+                    let done = queue.discard_dead(q, &queue::JobId::from(id.clone())).await?;
+                    println!(
+                        "{id}: {}",
+                        if done {
+                            "삭제했습니다"
+                        } else {
+                            "해당 dead 작업이 없습니다"
+                        }
+                    );
+                    if !done {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+                Some(JobsAction::Enqueue { source: name }) => {
+                    let id = queue.enqueue(q, &ingest::worker::scrape_job(&name)).await?;
+                    println!("{name}: 작업 {}", id.as_str());
+                }
+            }
+        }
+        _ => unreachable!("not an ingestion command"),
     }
     Ok(ExitCode::SUCCESS)
 }

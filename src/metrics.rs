@@ -7,8 +7,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 pub struct Metrics {
@@ -22,6 +21,7 @@ pub struct Metrics {
     pub cache_errors: IntCounter,
     pub catalogue_programs: IntGaugeVec,
     pub search_index_documents: IntGauge,
+    pub queue_jobs: IntGaugeVec,
 }
 
 /// Seconds; fine below 10 ms where our targets are, coarse above 1 s where the alert fires.
@@ -41,25 +41,19 @@ impl Metrics {
             &["method", "route", "status"],
         )
         .expect("valid histogram");
-        let http_in_flight = IntGauge::new("http_requests_in_flight", "HTTP requests being served")
-            .expect("valid gauge");
+        let http_in_flight =
+            IntGauge::new("http_requests_in_flight", "HTTP requests being served").expect("valid gauge");
         let db_pool_connections = IntGaugeVec::new(
-            Opts::new(
-                "db_pool_connections",
-                "Application database pool connections by state",
-            ),
+            Opts::new("db_pool_connections", "Application database pool connections by state"),
             &["state"],
         )
         .expect("valid gauge");
         let db_pool_max =
-            IntGauge::new("db_pool_max_connections", "Size limit of the database pool")
-                .expect("valid gauge");
+            IntGauge::new("db_pool_max_connections", "Size limit of the database pool").expect("valid gauge");
         let cache_hits =
-            IntCounter::new("cache_hits_total", "Redis cache reads that found a value")
-                .expect("valid counter");
+            IntCounter::new("cache_hits_total", "Redis cache reads that found a value").expect("valid counter");
         let cache_misses =
-            IntCounter::new("cache_misses_total", "Redis cache reads that found nothing")
-                .expect("valid counter");
+            IntCounter::new("cache_misses_total", "Redis cache reads that found nothing").expect("valid counter");
         let cache_errors = IntCounter::new(
             "cache_errors_total",
             "Redis cache calls that failed (served without cache)",
@@ -73,11 +67,16 @@ impl Metrics {
             &["status"],
         )
         .expect("valid gauge");
-        let search_index_documents = IntGauge::new(
-            "search_index_documents",
-            "Documents in this node's search index",
+        let queue_jobs = IntGaugeVec::new(
+            Opts::new(
+                "queue_jobs",
+                "Jobs in the durable queue by state (dead = needs attention)",
+            ),
+            &["queue", "state"],
         )
         .expect("valid gauge");
+        let search_index_documents =
+            IntGauge::new("search_index_documents", "Documents in this node's search index").expect("valid gauge");
         for collector in [
             Box::new(http_duration.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_in_flight.clone()),
@@ -88,10 +87,9 @@ impl Metrics {
             Box::new(cache_errors.clone()),
             Box::new(catalogue_programs.clone()),
             Box::new(search_index_documents.clone()),
+            Box::new(queue_jobs.clone()),
         ] {
-            registry
-                .register(collector)
-                .expect("metric names are unique");
+            registry.register(collector).expect("metric names are unique");
         }
         Metrics {
             registry,
@@ -104,6 +102,7 @@ impl Metrics {
             cache_errors,
             catalogue_programs,
             search_index_documents,
+            queue_jobs,
         }
     }
 
@@ -121,11 +120,7 @@ impl Default for Metrics {
 }
 
 /// Records every request's latency under its route template.
-pub async fn track(
-    State(metrics): State<std::sync::Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let route = request

@@ -75,10 +75,8 @@ impl Cache {
 
     fn failed(&self, what: &str, e: &redis::RedisError) {
         self.metrics.cache_errors.inc();
-        self.skip_until_ms.store(
-            self.now_ms() + SKIP_AFTER_FAILURE.as_millis() as u64,
-            Ordering::Relaxed,
-        );
+        self.skip_until_ms
+            .store(self.now_ms() + SKIP_AFTER_FAILURE.as_millis() as u64, Ordering::Relaxed);
         tracing::debug!(error = %e, "cache {what} failed; skipping the cache for a moment");
     }
 
@@ -96,8 +94,7 @@ impl Cache {
             return None;
         }
         let mut conn = self.conn.clone();
-        let found: Result<Option<Vec<u8>>, _> =
-            redis::cmd("GET").arg(key).query_async(&mut conn).await;
+        let found: Result<Option<Vec<u8>>, _> = redis::cmd("GET").arg(key).query_async(&mut conn).await;
         match found {
             Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
                 Ok(value) => {

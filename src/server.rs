@@ -18,15 +18,19 @@ const REDIS_TIMEOUT: Duration = Duration::from_millis(300);
 
 pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::new());
+    let queue = redis_store::connect(&config.redis.queue_url, REDIS_TIMEOUT)?;
+    let prefix = &config.redis.key_prefix;
     Ok(AppState {
         db: crate::db::pool(&config.database)?,
         db_timeout: config.database.query_timeout,
         cache: Cache::new(
             redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?,
-            &config.redis.key_prefix,
+            prefix,
             metrics.clone(),
         ),
-        queue: redis_store::connect(&config.redis.queue_url, REDIS_TIMEOUT)?,
+        jobs: queue::Queue::new(queue.clone(), prefix),
+        scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
+        queue,
         search: Arc::new(Search::new(config.server.index_dir.clone())),
         metrics,
     })
@@ -34,11 +38,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
 
 /// Keeps this node's search copy current until `stop` fires. Failures are logged and retried with
 /// backoff: PostgreSQL being down must not end the loop.
-pub async fn follow_catalogue(
-    state: AppState,
-    interval: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn follow_catalogue(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
     let mut failures = 0u32;
     loop {
         // Stop promptly even while a catch-up waits on a hung database.
@@ -90,16 +90,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{addr}에서 연결을 받을 수 없습니다: {e}"))?;
                 ready(&config.server.listen);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(drain)
-                    .await?;
+                axum::serve(listener, app).with_graceful_shutdown(drain).await?;
             }
             Listen::Unix(path) => {
                 let listener = bind_unix(path)?;
                 ready(&config.server.listen);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(drain)
-                    .await?;
+                axum::serve(listener, app).with_graceful_shutdown(drain).await?;
                 let _ = std::fs::remove_file(path);
             }
         }
@@ -124,9 +120,7 @@ fn bind_unix(path: &std::path::Path) -> anyhow::Result<tokio::net::UnixListener>
         std::fs::create_dir_all(dir)?;
     }
     // A socket file left by a crashed process would make bind fail; only ever remove a socket.
-    if std::fs::symlink_metadata(path)
-        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()))
-    {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type())) {
         std::fs::remove_file(path)?;
     }
     let listener = tokio::net::UnixListener::bind(path)
@@ -161,10 +155,7 @@ async fn watchdog() {
 /// Resolves on SIGTERM or SIGINT, after telling systemd and the background tasks that we stop.
 async fn shutdown_signal(stop: watch::Sender<bool>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         tracing::error!("cannot listen for shutdown signals");
         return std::future::pending().await;
     };

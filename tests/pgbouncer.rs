@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::{record, TestApp};
 use connect::catalog::store;
-use connect::import::ImportRecord;
+use connect::ingest::normalise;
+use sources::RawProgram;
 
 struct PgBouncer {
     child: Child,
@@ -56,17 +57,10 @@ impl PgBouncer {
             .expect("pgbouncer is installed (scripts/test.sh installs it)");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "pgbouncer did not listen on {port}"
-            );
+            assert!(Instant::now() < deadline, "pgbouncer did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        PgBouncer {
-            child,
-            port,
-            _dir: dir,
-        }
+        PgBouncer { child, port, _dir: dir }
     }
 }
 
@@ -96,10 +90,7 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     let config = common::config(
         &pooled_url,
         index_dir.path(),
-        &[
-            ("DATABASE_POOL_SIZE", "32"),
-            ("REDIS_CACHE_URL", "redis://127.0.0.1:1"),
-        ],
+        &[("DATABASE_POOL_SIZE", "32"), ("REDIS_CACHE_URL", "redis://127.0.0.1:1")],
     );
     let state = connect::server::build_state(&config).unwrap();
     let app = TestApp {
@@ -108,13 +99,7 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
         index_dir,
     };
     let seed: String = (0..64)
-        .map(|n| {
-            record(
-                &format!("p{n}"),
-                &format!("시드 과제 {n}"),
-                serde_json::json!({}),
-            )
-        })
+        .map(|n| record(&format!("p{n}"), &format!("시드 과제 {n}"), serde_json::json!({})))
         .collect::<Vec<_>>()
         .join("\n");
     app.import(&seed).await;
@@ -135,19 +120,14 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
                             let detail = store::detail(&**client, id)
                                 .await?
                                 .ok_or_else(|| anyhow::anyhow!("program {id} missing"))?;
-                            anyhow::ensure!(
-                                detail.summary.id == id,
-                                "asked for {id}, got {}",
-                                detail.summary.id
-                            );
+                            anyhow::ensure!(detail.summary.id == id, "asked for {id}, got {}", detail.summary.id);
                         }
                         1 => {
                             version += 1;
                             let title = format!("과제 {task} 버전 {version}");
                             let line = record(&format!("p{task}"), &title, serde_json::json!({}));
-                            let program = serde_json::from_str::<ImportRecord>(&line)?
-                                .normalise()
-                                .map_err(anyhow::Error::msg)?;
+                            let raw = serde_json::from_str::<RawProgram>(&line)?;
+                            let program = normalise(&raw).map_err(anyhow::Error::msg)?;
                             let mut client = app_state.db.get().await?;
                             let tx = client.transaction().await?;
                             store::upsert(&*tx, &program).await?;

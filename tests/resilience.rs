@@ -99,10 +99,7 @@ fn redis_ping(port: u16) -> bool {
     };
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
     let mut reply = [0u8; 16];
-    stream.write_all(b"PING\r\n").is_ok()
-        && stream
-            .read(&mut reply)
-            .is_ok_and(|n| reply[..n].starts_with(b"+PONG"))
+    stream.write_all(b"PING\r\n").is_ok() && stream.read(&mut reply).is_ok_and(|n| reply[..n].starts_with(b"+PONG"))
 }
 
 /// A PostgreSQL cluster of this test only (trust auth, user `postgres`), stopped immediately and
@@ -118,27 +115,13 @@ impl PrivatePostgres {
             .prefix("connect-pg-")
             .tempdir_in("/tmp")
             .expect("temp dir for PostgreSQL");
-        run_checked(
-            Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path()),
-        );
-        let pg = PrivatePostgres {
-            dir,
-            port: free_port(),
-        };
+        run_checked(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
+        let pg = PrivatePostgres { dir, port: free_port() };
         run_checked(
             pg.as_postgres("initdb")
                 .arg("-D")
                 .arg(pg.data())
-                .args([
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ])
+                .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
                 .arg("--no-sync"),
         );
         let options = format!(
@@ -226,10 +209,7 @@ async fn http_get(addr: SocketAddr, path: &str, limit: Duration) -> Result<(u16,
             .await
             .map_err(|e| format!("write: {e}"))?;
         let mut raw = Vec::new();
-        stream
-            .read_to_end(&mut raw)
-            .await
-            .map_err(|e| format!("read: {e}"))?;
+        stream.read_to_end(&mut raw).await.map_err(|e| format!("read: {e}"))?;
         common::parse_http_response(&raw)
     };
     match tokio::time::timeout(limit, exchange).await {
@@ -240,13 +220,7 @@ async fn http_get(addr: SocketAddr, path: &str, limit: Duration) -> Result<(u16,
 
 fn metric(text: &str, name: &str) -> f64 {
     text.lines()
-        .find_map(|line| {
-            line.strip_prefix(name)?
-                .strip_prefix(' ')?
-                .trim()
-                .parse()
-                .ok()
-        })
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or_else(|| panic!("metric {name} not in:\n{text}"))
 }
 
@@ -268,11 +242,7 @@ async fn timed_get(app: &common::TestApp, uri: &str, limit: Duration) -> (Status
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     let mut redis = PrivateRedis::start();
-    let app = common::TestApp::with(&[
-        ("REDIS_CACHE_URL", &redis.url()),
-        ("REDIS_QUEUE_URL", &redis.url()),
-    ])
-    .await;
+    let app = common::TestApp::with(&[("REDIS_CACHE_URL", &redis.url()), ("REDIS_QUEUE_URL", &redis.url())]).await;
     let report = app
         .import(
             &[
@@ -286,8 +256,7 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     assert_eq!(report.inserted, 3, "{report:?}");
     let limit = Duration::from_secs(2);
 
-    let (status, found) =
-        timed_get(&app, "/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98", limit).await;
+    let (status, found) = timed_get(&app, "/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98", limit).await;
     assert_eq!(status, StatusCode::OK, "{found}");
     let mut voucher = common::ids(&found);
     voucher.sort();
@@ -301,10 +270,7 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     let hits_before = cache_hits(&app).await;
     let (status, second) = timed_get(&app, &detail_uri, limit).await;
     assert_eq!(status, StatusCode::OK, "{second}");
-    assert_eq!(
-        first, second,
-        "a cached copy reads the same as the database"
-    );
+    assert_eq!(first, second, "a cached copy reads the same as the database");
     assert!(
         cache_hits(&app).await > hits_before,
         "the second read was not a cache hit"
@@ -320,8 +286,7 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     // traffic should go elsewhere if it can.
     redis.kill();
     for _ in 0..3 {
-        let (status, found) =
-            timed_get(&app, "/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98", limit).await;
+        let (status, found) = timed_get(&app, "/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98", limit).await;
         assert_eq!(status, StatusCode::OK, "{found}");
         let mut again = common::ids(&found);
         again.sort();
@@ -338,9 +303,7 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["checks"]["postgres"]["ok"], true, "{health}");
     assert_eq!(health["checks"]["redis_cache"]["ok"], false, "{health}");
-    let error = health["checks"]["redis_cache"]["error"]
-        .as_str()
-        .unwrap_or_default();
+    let error = health["checks"]["redis_cache"]["error"].as_str().unwrap_or_default();
     assert!(!error.is_empty(), "the failed check says why: {health}");
 
     // Redis comes back on the same port: the connection managers reconnect by themselves.
@@ -373,9 +336,7 @@ struct Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restart_during_a_request_burst() {
-    let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
-        .await
-        .unwrap();
+    let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let db = common::TestDb::on(&pg.admin_url()).await;
     let records: Vec<String> = (1..=50)
         .map(|i| {
@@ -394,16 +355,11 @@ async fn postgres_restart_during_a_request_burst() {
 
     // The cache points at a closed port, so every detail request has to go to PostgreSQL.
     let index_dir = tempfile::tempdir().unwrap();
-    let config = common::config(
-        &db.url,
-        index_dir.path(),
-        &[("REDIS_CACHE_URL", "redis://127.0.0.1:1")],
-    );
+    let config = common::config(&db.url, index_dir.path(), &[("REDIS_CACHE_URL", "redis://127.0.0.1:1")]);
     let state = connect::server::build_state(&config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server =
-        tokio::spawn(axum::serve(listener, connect::api::router(state.clone())).into_future());
+    let server = tokio::spawn(axum::serve(listener, connect::api::router(state.clone())).into_future());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let follower = tokio::spawn(connect::server::follow_catalogue(
         state.clone(),
@@ -412,10 +368,7 @@ async fn postgres_restart_during_a_request_burst() {
     ));
 
     // The follower loads the catalogue into memory; wait for all 50 to be searchable.
-    let search_uri = format!(
-        "/api/programs?per_page=100&q={}",
-        common::enc("재시작 견딤")
-    );
+    let search_uri = format!("/api/programs?per_page=100&q={}", common::enc("재시작 견딤"));
     let deadline = Instant::now() + Duration::from_secs(15);
     let ids: Vec<i64> = loop {
         if let Ok((200, body)) = http_get(addr, &search_uri, Duration::from_secs(5)).await {
@@ -458,8 +411,7 @@ async fn postgres_restart_during_a_request_burst() {
                     let result = http_get(addr, &uri, Duration::from_secs(5)).await;
                     let result = match result {
                         Ok((200, body)) if !detail => {
-                            let total =
-                                serde_json::from_str::<Value>(&body).map(|b| b["total"].clone());
+                            let total = serde_json::from_str::<Value>(&body).map(|b| b["total"].clone());
                             match total {
                                 Ok(total) if total == 50 => Ok(200),
                                 other => Err(format!("search answered 200 with total {other:?}")),
@@ -513,11 +465,7 @@ async fn postgres_restart_during_a_request_burst() {
         count(false, &|r| r != &Ok(200)),
     );
     for detail in [true, false] {
-        let took: Vec<Duration> = outcomes
-            .iter()
-            .filter(|o| o.detail == detail)
-            .map(|o| o.took)
-            .collect();
+        let took: Vec<Duration> = outcomes.iter().filter(|o| o.detail == detail).map(|o| o.took).collect();
         eprintln!(
             "{}: mean {:?}, max {:?}",
             if detail { "detail" } else { "search" },
@@ -545,12 +493,7 @@ async fn postgres_restart_during_a_request_burst() {
         failures.is_empty(),
         "{} requests were not answered 200 (or 503 for details):\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
     let last_second: Vec<&Outcome> = outcomes
         .iter()
@@ -570,18 +513,12 @@ async fn postgres_restart_during_a_request_burst() {
 
     // PostgreSQL is healthy again. The readiness status itself stays `degraded` here: the cache
     // Redis of this test is a closed port on purpose.
-    let (status, health) = http_get(addr, "/api/health", Duration::from_secs(5))
-        .await
-        .unwrap();
+    let (status, health) = http_get(addr, "/api/health", Duration::from_secs(5)).await.unwrap();
     let health: Value = serde_json::from_str(&health).unwrap();
     assert_eq!(health["checks"]["postgres"]["ok"], true, "{health}");
     assert_eq!(health["search"]["ready"], true, "{health}");
     assert_eq!(health["checks"]["redis_cache"]["ok"], false, "{health}");
-    assert_eq!(
-        (status, health["status"].as_str()),
-        (503, Some("degraded")),
-        "{health}"
-    );
+    assert_eq!((status, health["status"].as_str()), (503, Some("degraded")), "{health}");
 
     // A change written after the restart reaches search through the same follower task.
     let mut client = db.client().await;
@@ -607,10 +544,7 @@ async fn postgres_restart_during_a_request_burst() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    eprintln!(
-        "new record searchable {:?} after it was written",
-        written.elapsed()
-    );
+    eprintln!("new record searchable {:?} after it was written", written.elapsed());
 
     let _ = stop_tx.send(true);
     tokio::time::timeout(Duration::from_secs(5), follower)
@@ -633,14 +567,9 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
             json!({ "source_url": "https://example.org/1" }),
         ),
         r#"{"source":"test","external_id":"broken","title":"#.to_string(),
-        r#"{"source":"test","external_id":"untitled","period_raw":"2026-01-01 ~ 2099-12-30"}"#
-            .to_string(),
+        r#"{"source":"test","external_id":"untitled","period_raw":"2026-01-01 ~ 2099-12-30"}"#.to_string(),
         String::new(),
-        common::record(
-            "ftp",
-            "파일 주소가 잘못된 사업",
-            json!({ "source_url": "ftp://x" }),
-        ),
+        common::record("ftp", "파일 주소가 잘못된 사업", json!({ "source_url": "ftp://x" })),
         common::record("good-2", "중소기업 수출 지원 사업", json!({})),
         common::record("blank-title", "   ", json!({})),
         "   ".to_string(),
@@ -684,16 +613,9 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
 
     // Idempotent: the same file again writes nothing and reports the same bad lines.
     let again = app.import(&file).await;
-    assert_eq!(
-        (again.inserted, again.changed, again.unchanged),
-        (0, 0, 2),
-        "{again:?}"
-    );
+    assert_eq!((again.inserted, again.changed, again.unchanged), (0, 0, 2), "{again:?}");
     assert_eq!(again.rejected, report.rejected);
-    assert!(
-        app.sync().await.is_empty(),
-        "a re-import changed nothing to index"
-    );
+    assert!(app.sync().await.is_empty(), "a re-import changed nothing to index");
 }
 
 /// A query cut by `pg_ctl restart -m fast` fails with SQLSTATE 57P01 (admin_shutdown), a database
@@ -701,21 +623,13 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_cut_by_a_restart_is_answered_503() {
     use axum::response::IntoResponse;
-    let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
-        .await
-        .unwrap();
+    let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let db = common::TestDb::on(&pg.admin_url()).await;
     let index_dir = tempfile::tempdir().unwrap();
-    let state =
-        connect::server::build_state(&common::config(&db.url, index_dir.path(), &[])).unwrap();
+    let state = connect::server::build_state(&common::config(&db.url, index_dir.path(), &[])).unwrap();
     let client = state.db.get().await.unwrap();
     // A query long enough to be running when the restart comes (a detail read on a busy server).
-    let running = tokio::spawn(async move {
-        client
-            .query_typed("SELECT pg_sleep(10)", &[])
-            .await
-            .map(|_| ())
-    });
+    let running = tokio::spawn(async move { client.query_typed("SELECT pg_sleep(10)", &[]).await.map(|_| ()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pg = tokio::task::spawn_blocking(move || {
         pg.restart();
@@ -729,9 +643,7 @@ async fn a_query_cut_by_a_restart_is_answered_503() {
         .unwrap()
         .expect_err("the restart cuts the query");
     let code = error.as_db_error().map(|e| e.code().code().to_string());
-    let status = connect::api::error::ApiError::from(error)
-        .into_response()
-        .status();
+    let status = connect::api::error::ApiError::from(error).into_response().status();
     assert_eq!(
         status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -749,10 +661,7 @@ impl Frozen {
     fn postgres(pg: &PrivatePostgres) -> Frozen {
         let pid_file = std::fs::read_to_string(pg.data().join("postmaster.pid")).unwrap();
         let postmaster = pid_file.lines().next().unwrap().trim().to_string();
-        let children = Command::new("pgrep")
-            .args(["-P", &postmaster])
-            .output()
-            .unwrap();
+        let children = Command::new("pgrep").args(["-P", &postmaster]).output().unwrap();
         let mut pids: Vec<String> = String::from_utf8_lossy(&children.stdout)
             .lines()
             .map(str::to_string)
@@ -787,9 +696,7 @@ impl Drop for KillOnDrop {
 /// (stopped, or a network path that drops packets): systemd would otherwise SIGKILL it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_serve_even_when_postgres_hangs() {
-    let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
-        .await
-        .unwrap();
+    let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let db = common::TestDb::on(&pg.admin_url()).await;
     let tmp = tempfile::tempdir().unwrap();
     let log_path = tmp.path().join("connect.log");
@@ -818,11 +725,7 @@ async fn sigterm_ends_serve_even_when_postgres_hangs() {
     let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
     let loaded = Instant::now() + Duration::from_secs(15);
     while !log().contains("search index loaded") {
-        assert!(
-            Instant::now() < loaded,
-            "the server never loaded its index:\n{}",
-            log()
-        );
+        assert!(Instant::now() < loaded, "the server never loaded its index:\n{}", log());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 

@@ -67,9 +67,7 @@ async fn app_with_fixtures() -> TestApp {
 }
 
 async fn search(app: &TestApp, query: &str) -> serde_json::Value {
-    let (status, body) = app
-        .get(&format!("/api/programs?per_page=100&{query}"))
-        .await;
+    let (status, body) = app.get(&format!("/api/programs?per_page=100&{query}")).await;
     assert_eq!(status, 200, "{query}: {body}");
     body
 }
@@ -101,16 +99,9 @@ async fn each_filter_selects_exactly_its_programs() {
         ("status=closing", &["A"]),
         ("status=closing&within_days=20", &["A", "E"]),
         ("status=closing&within_days=2", &[]),
+        (&format!("ministry={}", enc("중소벤처기업부")), &["B", "E", "F"]),
         (
-            &format!("ministry={}", enc("중소벤처기업부")),
-            &["B", "E", "F"],
-        ),
-        (
-            &format!(
-                "ministry={}&ministry={}",
-                enc("국토교통부"),
-                enc("산업통상자원부")
-            ),
+            &format!("ministry={}&ministry={}", enc("국토교통부"), enc("산업통상자원부")),
             &["C", "D"],
         ),
         ("agency=KOTRA", &["C"]),
@@ -130,10 +121,7 @@ async fn each_filter_selects_exactly_its_programs() {
         ("budget_min=100000000", &["A", "B", "E"]),
         ("budget_max=60000000", &["C"]),
         ("budget_min=150000000&budget_max=250000000", &["E"]),
-        (
-            &format!("q={}&status=open&region=seoul", enc("지원")),
-            &["A"],
-        ),
+        (&format!("q={}&status=open&region=seoul", enc("지원")), &["A"]),
     ];
     for (query, expected) in cases {
         assert_eq!(found(&app, query).await, *expected, "filter {query}");
@@ -165,10 +153,7 @@ async fn facets_count_each_value_under_the_other_filters() {
     assert_eq!(facet(&all, "status", "closing"), 1);
     // A nationwide program counts in every region.
     assert_eq!(facet(&all, "region", "jeju"), 1);
-    assert_eq!(
-        all["facets"]["ministry"][0]["value"], "중소벤처기업부",
-        "largest first"
-    );
+    assert_eq!(all["facets"]["ministry"][0]["value"], "중소벤처기업부", "largest first");
 }
 
 #[tokio::test]
@@ -176,16 +161,9 @@ async fn sorts_order_results_as_a_user_expects() {
     let app = app_with_fixtures().await;
     let order = |body: serde_json::Value| ids(&body);
     let by_deadline = order(search(&app, "sort=deadline").await);
-    assert_eq!(
-        &by_deadline[..3],
-        ["A", "E", "B"],
-        "soonest upcoming deadlines first"
-    );
+    assert_eq!(&by_deadline[..3], ["A", "E", "B"], "soonest upcoming deadlines first");
     assert_eq!(by_deadline.last().unwrap(), "C", "closed programs last");
-    assert_eq!(
-        order(search(&app, "sort=budget").await)[..4],
-        ["A", "E", "B", "C"]
-    );
+    assert_eq!(order(search(&app, "sort=budget").await)[..4], ["A", "E", "B", "C"]);
     let newest = order(search(&app, "sort=newest").await);
     assert_eq!(
         newest,
@@ -217,10 +195,7 @@ async fn pages_cover_every_result_once() {
     seen.sort();
     assert_eq!(seen, ["A", "B", "C", "D", "E", "F"]);
     let (status, past_the_end) = app.get("/api/programs?per_page=2&page=4").await;
-    assert_eq!(
-        (status.as_u16(), past_the_end["total"].as_u64()),
-        (200, Some(6))
-    );
+    assert_eq!((status.as_u16(), past_the_end["total"].as_u64()), (200, Some(6)));
     assert!(past_the_end["items"].as_array().unwrap().is_empty());
 }
 
@@ -235,10 +210,7 @@ async fn title_matches_rank_first() {
     );
     let body = search(&app, &format!("q={}", enc("바우처"))).await;
     assert_eq!(
-        ids(&body)[..2]
-            .iter()
-            .filter(|id| *id == "A" || *id == "C")
-            .count(),
+        ids(&body)[..2].iter().filter(|id| *id == "A" || *id == "C").count(),
         2,
         "title matches A and C before body match E"
     );
@@ -269,8 +241,7 @@ async fn body_text_is_clean_and_scripts_are_not_searchable() {
 /// The oracle: PostgreSQL substring containment over the same text the index holds.
 async fn expected_by_substring(app: &TestApp, words: &[&str]) -> Vec<String> {
     let client = app.db.client().await;
-    let mut sql =
-        String::from("SELECT source || ':' || external_id FROM programs WHERE removed_at IS NULL");
+    let mut sql = String::from("SELECT source || ':' || external_id FROM programs WHERE removed_at IS NULL");
     for i in 1..=words.len() {
         sql.push_str(&format!(
             " AND strpos(lower(title || E'\\n' || coalesce(ministry, '') || E'\\n' || coalesce(agency, '') || E'\\n' || body), lower(${i})) > 0"
@@ -295,10 +266,7 @@ async fn all_results(app: &TestApp, q: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for page in 1.. {
         let (status, body) = app
-            .get(&format!(
-                "/api/programs?q={}&per_page=100&page={page}",
-                enc(q)
-            ))
+            .get(&format!("/api/programs?q={}&per_page=100&page={page}", enc(q)))
             .await;
         assert_eq!(status, 200, "{q}: {body}");
         let items = body["items"].as_array().unwrap();
@@ -393,13 +361,8 @@ async fn a_changed_program_is_searchable_after_the_next_sync() {
     );
     let report = app.import(&changed).await;
     assert_eq!(report.changed, 1);
-    assert_eq!(
-        found(&app, &format!("q={}", enc("해외전시회"))).await,
-        ["C"]
-    );
-    assert!(found(&app, &format!("q={}", enc("수출 바우처")))
-        .await
-        .is_empty());
+    assert_eq!(found(&app, &format!("q={}", enc("해외전시회"))).await, ["C"]);
+    assert!(found(&app, &format!("q={}", enc("수출 바우처"))).await.is_empty());
     let (_, after) = app.get(&format!("/api/programs/{id}")).await;
     assert_eq!(
         after["title"], "해외전시회 참가 지원 모집",
@@ -475,7 +438,12 @@ async fn openapi_and_metrics_describe_the_service() {
     app.get("/api/programs/2").await;
     let (status, metrics) = app.get_text("/api/metrics").await;
     assert_eq!(status, 200);
-    assert!(metrics.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/api/programs/{id}",status="200",le="0.005"}"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"http_request_duration_seconds_bucket{method="GET",route="/api/programs/{id}",status="200",le="0.005"}"#
+        ),
+        "{metrics}"
+    );
     assert!(
         !metrics.contains(r#"route="/api/programs/1""#),
         "raw paths must not become labels"

@@ -80,21 +80,14 @@ fn run(args: &[&str], env: &[(&str, &str)], limit: Duration) -> (Output, Duratio
 
 /// One GET over the unix socket (HTTP/1.1, connection closed after the response).
 fn unix_get(socket: &Path, path: &str) -> Result<(u16, String), String> {
-    let mut stream =
-        UnixStream::connect(socket).map_err(|e| format!("connect {}: {e}", socket.display()))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .set_write_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    let mut stream = UnixStream::connect(socket).map_err(|e| format!("connect {}: {e}", socket.display()))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
     stream
         .write_all(common::http_get_request(path).as_bytes())
         .map_err(|e| format!("write: {e}"))?;
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read: {e}"))?;
+    stream.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
     common::parse_http_response(&raw)
 }
 
@@ -175,11 +168,7 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
         assert_eq!(message, "WATCHDOG=1");
         pings += 1;
     }
-    assert!(
-        pings >= 3,
-        "only {pings} WATCHDOG=1 in 1 s; log:\n{}",
-        log()
-    );
+    assert!(pings >= 3, "only {pings} WATCHDOG=1 in 1 s; log:\n{}", log());
 
     // The API answers over the socket (the search copy may need a moment to load).
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -213,15 +202,10 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
         }
     }
     let status = server.wait_for_exit(deadline.saturating_duration_since(Instant::now()));
-    let status =
-        status.unwrap_or_else(|| panic!("still running 6 s after SIGTERM; log:\n{}", log()));
+    let status = status.unwrap_or_else(|| panic!("still running 6 s after SIGTERM; log:\n{}", log()));
     assert!(status.success(), "exit status {status}; log:\n{}", log());
     eprintln!("exited {:?} after SIGTERM", sent.elapsed());
-    assert!(
-        !socket.exists(),
-        "the socket file {} is left behind",
-        socket.display()
-    );
+    assert!(!socket.exists(), "the socket file {} is left behind", socket.display());
 }
 
 /// systemd's contract: READY=1 is the first thing a `Type=notify` service says. The watchdog task
@@ -236,10 +220,7 @@ fn ready_is_the_first_notification() {
     for launch in 0..5 {
         let socket = format!("unix:{}/connect-{launch}.sock", tmp.path().display());
         let index = tmp.path().join(format!("index-{launch}"));
-        let env = serve_env(
-            "",
-            &[("NOTIFY_SOCKET", &notify_env), ("WATCHDOG_USEC", "300000")],
-        );
+        let env = serve_env("", &[("NOTIFY_SOCKET", &notify_env), ("WATCHDOG_USEC", "300000")]);
         let child = Command::new(BIN)
             .args(["serve", "--listen", &socket])
             .env_clear()
@@ -252,11 +233,7 @@ fn ready_is_the_first_notification() {
             .expect("start connect serve");
         let server = Running(child);
         let first = next_notification(&notify, Instant::now() + Duration::from_secs(20));
-        assert_eq!(
-            first.as_deref(),
-            Some("READY=1"),
-            "launch {launch}: first notification"
-        );
+        assert_eq!(first.as_deref(), Some("READY=1"), "launch {launch}: first notification");
         drop(server);
         // Drain what the killed process still sent before the next launch.
         while next_notification(&notify, Instant::now() + Duration::from_millis(50)).is_some() {}
@@ -307,25 +284,15 @@ fn serve_fails_fast_with_a_named_missing_setting() {
         let (output, took) = run(&["serve"], &env, Duration::from_secs(10));
         let stderr = String::from_utf8_lossy(&output.stderr);
         let case = format!("without {remove:?}, with {set:?}");
-        assert!(
-            !output.status.success(),
-            "{case}: exit {}\n{stderr}",
-            output.status
-        );
+        assert!(!output.status.success(), "{case}: exit {}\n{stderr}", output.status);
         assert!(took < Duration::from_secs(5), "{case}: took {took:?}");
         assert!(
             stderr.contains(named),
             "{case}: stderr does not name {named}:\n{stderr}"
         );
-        assert!(
-            !stderr.contains("s3cretpw"),
-            "{case}: the password leaked:\n{stderr}"
-        );
+        assert!(!stderr.contains("s3cretpw"), "{case}: the password leaked:\n{stderr}");
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            !stdout.contains("s3cretpw"),
-            "{case}: the password leaked:\n{stdout}"
-        );
+        assert!(!stdout.contains("s3cretpw"), "{case}: the password leaked:\n{stdout}");
     }
 }
 
@@ -340,14 +307,7 @@ fn every_subcommand_has_help() {
     ] {
         let (output, _) = run(args, &[], Duration::from_secs(10));
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "connect {args:?}: {}\n{stdout}",
-            output.status
-        );
-        assert!(
-            stdout.contains("Usage: connect"),
-            "connect {args:?}:\n{stdout}"
-        );
+        assert!(output.status.success(), "connect {args:?}: {}\n{stdout}", output.status);
+        assert!(stdout.contains("Usage: connect"), "connect {args:?}:\n{stdout}");
     }
 }

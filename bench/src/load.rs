@@ -93,11 +93,7 @@ fn parse_url(url: &str) -> Result<(Target, HeaderValue, String)> {
     let auth = uri.authority().context("--url has no host")?;
     let addr = format!("{}:{}", auth.host(), auth.port_u16().unwrap_or(80));
     let host = HeaderValue::from_str(auth.as_str())?;
-    Ok((
-        Target::Tcp(addr),
-        host,
-        uri.path().trim_end_matches('/').to_string(),
-    ))
+    Ok((Target::Tcp(addr), host, uri.path().trim_end_matches('/').to_string()))
 }
 
 /// Reads the paths file, skipping blank lines and `#` comments.
@@ -109,11 +105,7 @@ fn read_paths(file: &PathBuf, prefix: &str) -> Result<Vec<Uri>> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        ensure!(
-            line.starts_with('/'),
-            "{file:?}:{}: path must start with /",
-            n + 1
-        );
+        ensure!(line.starts_with('/'), "{file:?}:{}: path must start with /", n + 1);
         let uri = format!("{prefix}{line}").parse();
         out.push(uri.with_context(|| format!("{file:?}:{}: bad path {line:?}", n + 1))?);
     }
@@ -381,11 +373,7 @@ impl Report {
         let (r, l) = (self, &self.latency_ms);
         let mut out = String::new();
         let w = &mut out;
-        let _ = writeln!(
-            w,
-            "target          {}  (concurrency {})",
-            r.url, r.concurrency
-        );
+        let _ = writeln!(w, "target          {}  (concurrency {})", r.url, r.concurrency);
         let _ = writeln!(
             w,
             "time            {:.1}s measured, {:.1}s warm-up",
@@ -415,11 +403,7 @@ impl Report {
             );
         }
         if !r.errors.is_empty() {
-            let _ = writeln!(
-                w,
-                "errors          {} in warm-up; by kind:",
-                r.warmup_errors
-            );
+            let _ = writeln!(w, "errors          {} in warm-up; by kind:", r.warmup_errors);
             for (kind, n) in &r.errors {
                 let _ = writeln!(w, "  {n:>8}  {kind}");
             }
@@ -457,13 +441,7 @@ pub async fn run(args: HttpArgs) -> Result<ExitCode> {
         stats.merge(s.context("client task panicked")?);
     }
     let errors = stats.errors();
-    let mut report = Report::new(
-        &args.url,
-        args.concurrency,
-        args.duration,
-        args.warmup,
-        stats,
-    );
+    let mut report = Report::new(&args.url, args.concurrency, args.duration, args.warmup, stats);
     if let Some(pid) = args.pid {
         match read_rss(pid) {
             Ok(rss) => report.server_rss = Some(rss),
@@ -476,10 +454,7 @@ pub async fn run(args: HttpArgs) -> Result<ExitCode> {
         print!("{}", report.table());
     }
     if errors > args.max_errors {
-        eprintln!(
-            "{errors} errors (more than --max-errors {})",
-            args.max_errors
-        );
+        eprintln!("{errors} errors (more than --max-errors {})", args.max_errors);
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -504,10 +479,7 @@ mod tests {
     #[test]
     fn percentiles_in_ms() {
         let r = sample();
-        assert_eq!(
-            (r.requests, r.ok, r.non_2xx, r.warmup_errors),
-            (101, 100, 1, 1)
-        );
+        assert_eq!((r.requests, r.ok, r.non_2xx, r.warmup_errors), (101, 100, 1, 1));
         assert_eq!(r.rps, 10.0);
         // 3 significant digits: 50 ms lands in the 32 µs-wide bucket ending at 50.015.
         assert_eq!(r.latency_ms.p50, 50.015);
@@ -542,10 +514,7 @@ mod tests {
     fn urls_and_paths() {
         let (t, host, prefix) = parse_url("http://127.0.0.1:8080/base/").unwrap();
         assert!(matches!(t, Target::Tcp(a) if a == "127.0.0.1:8080"));
-        assert_eq!(
-            (host.to_str().unwrap(), prefix.as_str()),
-            ("127.0.0.1:8080", "/base")
-        );
+        assert_eq!((host.to_str().unwrap(), prefix.as_str()), ("127.0.0.1:8080", "/base"));
         let (t, _, _) = parse_url("unix:/tmp/c.sock").unwrap();
         assert!(matches!(t, Target::Unix(p) if p == std::path::Path::new("/tmp/c.sock")));
         assert!(parse_url("https://example.com").is_err());

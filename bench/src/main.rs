@@ -27,11 +27,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "connect-bench",
-    version,
-    about = "HTTP benchmark tool for Connect"
-)]
+#[command(name = "connect-bench", version, about = "HTTP benchmark tool for Connect")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -91,9 +87,7 @@ fn run() -> Result<ExitCode> {
 /// Parses durations such as `20s`, `500ms`, `2m` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().with_context(|| format!("bad duration {s:?}"))?;
     let secs = match unit {

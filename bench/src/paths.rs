@@ -29,11 +29,7 @@ pub const REGIONS: &[&str] = &[
 const SORTS: &[&str] = &["deadline", "newest", "budget", "relevance"];
 
 /// Characters escaped in a query value: everything but RFC 3986 unreserved.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// SplitMix64: tiny, fast and stable across platforms.
 struct Rng(u64);
@@ -104,10 +100,7 @@ fn line(rng: &mut Rng, endpoint: &str) -> String {
         params.push(("page", page.to_string()));
         params.push(("per_page", "20".into()));
     }
-    let query: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
+    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
     if query.is_empty() {
         endpoint.to_string()
     } else {
@@ -174,10 +167,7 @@ mod tests {
             without_q += usize::from(!saw_q);
         }
         // About a quarter of the lines have no q.
-        assert!(
-            (60..=140).contains(&without_q),
-            "{without_q} lines without q"
-        );
+        assert!((60..=140).contains(&without_q), "{without_q} lines without q");
     }
 
     #[test]

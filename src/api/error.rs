@@ -47,11 +47,9 @@ pub struct ErrorResponse {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, parameter) = match &self {
-            ApiError::BadParameter { parameter, .. } => (
-                StatusCode::BAD_REQUEST,
-                "bad_parameter",
-                Some(parameter.clone()),
-            ),
+            ApiError::BadParameter { parameter, .. } => {
+                (StatusCode::BAD_REQUEST, "bad_parameter", Some(parameter.clone()))
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
@@ -87,9 +85,7 @@ impl IntoResponse for ApiError {
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         tracing::warn!(error = %e, "database pool unavailable");
-        ApiError::Unavailable(
-            "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
-        )
+        ApiError::Unavailable("데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into())
     }
 }
 
@@ -97,9 +93,7 @@ impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
         if database_unavailable(&e) {
             tracing::warn!(error = %e, "database unavailable");
-            return ApiError::Unavailable(
-                "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into(),
-            );
+            return ApiError::Unavailable("데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into());
         }
         ApiError::Internal(e.into())
     }

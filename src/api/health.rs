@@ -53,10 +53,7 @@ where
     let error = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(e.to_string()),
-        Err(_) => Some(format!(
-            "{}초 안에 응답하지 않았습니다",
-            CHECK_TIMEOUT.as_secs()
-        )),
+        Err(_) => Some(format!("{}초 안에 응답하지 않았습니다", CHECK_TIMEOUT.as_secs())),
     };
     Check {
         ok: error.is_none(),
@@ -81,11 +78,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
-    let redis_cache = check(async {
-        redis_store::ping(state.cache.connection())
-            .await
-            .map(|_| ())
-    });
+    let redis_cache = check(async { redis_store::ping(state.cache.connection()).await.map(|_| ()) });
     let redis_queue = check(async { redis_store::ping(&state.queue).await.map(|_| ()) });
     let (postgres, redis_cache, redis_queue) = tokio::join!(postgres, redis_cache, redis_queue);
     let search = state.search.health();

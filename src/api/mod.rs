@@ -28,8 +28,10 @@ pub struct AppState {
     /// How long a request waits for PostgreSQL before answering 503.
     pub db_timeout: Duration,
     pub cache: Cache,
-    /// The durable queue Redis; the API only checks its health.
+    /// The durable queue Redis: its health, queue depths and the workers' scrape counters.
     pub queue: ConnectionManager,
+    pub jobs: queue::Queue,
+    pub scrape_stats: crate::ingest::worker::ScrapeStats,
     pub search: Arc<Search>,
     pub metrics: Arc<Metrics>,
 }
@@ -48,10 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi))
         .fallback(not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

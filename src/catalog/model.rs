@@ -32,10 +32,7 @@ impl ProgramInput {
     /// A digest of every published field: a re-import of an unchanged program writes nothing.
     pub fn content_hash(&self) -> String {
         let json = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(&json)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

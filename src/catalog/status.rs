@@ -47,12 +47,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Open,
-        Status::Upcoming,
-        Status::Closed,
-        Status::Unknown,
-    ];
+    pub const ALL: [Status; 4] = [Status::Open, Status::Upcoming, Status::Closed, Status::Unknown];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -181,10 +176,7 @@ mod tests {
     #[test]
     fn standing_and_unknown_periods() {
         assert_eq!(
-            Status::of(
-                &period(None, None, None, PeriodKind::Always),
-                &clock(2030, 1, 1, 0, 0)
-            ),
+            Status::of(&period(None, None, None, PeriodKind::Always), &clock(2030, 1, 1, 0, 0)),
             Status::Open
         );
         assert_eq!(
@@ -202,10 +194,7 @@ mod tests {
             Status::Unknown
         );
         assert_eq!(
-            Status::of(
-                &period(None, None, None, PeriodKind::Unknown),
-                &clock(2030, 1, 1, 0, 0)
-            ),
+            Status::of(&period(None, None, None, PeriodKind::Unknown), &clock(2030, 1, 1, 0, 0)),
             Status::Unknown
         );
     }

@@ -18,10 +18,8 @@ pub enum Upsert {
 
 /// Inserts a program or updates it when its content changed; an identical record writes nothing.
 /// Call inside a transaction: the program row and its attachments change together.
-pub async fn upsert<C: GenericClient>(
-    client: &C,
-    p: &ProgramInput,
-) -> Result<Upsert, tokio_postgres::Error> {
+pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Upsert, tokio_postgres::Error> {
+    let before = tracked_fields(client, &p.source, &p.external_id).await?;
     let hash = p.content_hash();
     let kind = p.period.kind.as_str();
     let params: [(&(dyn ToSql + Sync), Type); 19] = [
@@ -60,7 +58,7 @@ pub async fn upsert<C: GenericClient>(
                 period_kind = EXCLUDED.period_kind, budget_krw = EXCLUDED.budget_krw, body = EXCLUDED.body,
                 source_url = EXCLUDED.source_url, published_on = EXCLUDED.published_on,
                 content_hash = EXCLUDED.content_hash, last_changed_at = now(), removed_at = NULL
-             WHERE programs.content_hash <> EXCLUDED.content_hash
+             WHERE programs.content_hash <> EXCLUDED.content_hash OR programs.removed_at IS NOT NULL
              RETURNING id, (xmax = 0) AS inserted",
             &params,
         )
@@ -83,15 +81,139 @@ pub async fn upsert<C: GenericClient>(
         client
             .execute_typed(
                 "INSERT INTO program_attachments (program_id, position, name, url, kind) VALUES ($1, $2, $3, $4, $5)",
-                &[(&id, Type::INT8), (&position, Type::INT4), (&a.name, Type::TEXT), (&a.url, Type::TEXT), (&a.kind, Type::TEXT)],
+                &[
+                    (&id, Type::INT8),
+                    (&position, Type::INT4),
+                    (&a.name, Type::TEXT),
+                    (&a.url, Type::TEXT),
+                    (&a.kind, Type::TEXT),
+                ],
             )
             .await?;
+    }
+    if let (false, Some(before)) = (inserted, before) {
+        record_changes(client, id, &before, &TrackedFields::of(p)).await?;
     }
     Ok(if inserted {
         Upsert::Inserted(id)
     } else {
         Upsert::Changed(id)
     })
+}
+
+/// The fields whose changes are kept as history, as text.
+#[derive(Debug, PartialEq)]
+struct TrackedFields([(&'static str, Option<String>); 10]);
+
+impl TrackedFields {
+    fn of(p: &ProgramInput) -> Self {
+        TrackedFields([
+            ("title", Some(p.title.clone())),
+            ("ministry", p.ministry.clone()),
+            ("agency", p.agency.clone()),
+            ("period", p.period_raw.clone()),
+            ("deadline", p.period.end.map(|d| d.to_string())),
+            ("budget_krw", p.budget_krw.map(|b| b.to_string())),
+            ("source_url", p.source_url.clone()),
+            ("regions", Some(p.regions.join(","))),
+            ("body", Some(p.body.clone())),
+            (
+                "attachments",
+                Some(
+                    p.attachments
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+            ),
+        ])
+    }
+}
+
+/// The tracked fields of a stored program, locked for the upsert that follows.
+async fn tracked_fields<C: GenericClient>(
+    client: &C,
+    source: &str,
+    external_id: &str,
+) -> Result<Option<TrackedFields>, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT title, ministry, agency, period_raw, period_end::text, budget_krw::text, source_url,
+                    array_to_string(regions, ','), body,
+                    (SELECT string_agg(name, E'\n' ORDER BY position) FROM program_attachments a WHERE a.program_id = p.id)
+             FROM programs p WHERE source = $1 AND external_id = $2 FOR UPDATE",
+            &[(&source, Type::TEXT), (&external_id, Type::TEXT)],
+        )
+        .await?;
+    Ok(rows.first().map(|r| {
+        let text = |i: usize| r.get::<_, Option<String>>(i);
+        TrackedFields([
+            ("title", text(0)),
+            ("ministry", text(1)),
+            ("agency", text(2)),
+            ("period", text(3)),
+            ("deadline", text(4)),
+            ("budget_krw", text(5)),
+            ("source_url", text(6)),
+            ("regions", Some(text(7).unwrap_or_default())),
+            ("body", text(8)),
+            ("attachments", Some(text(9).unwrap_or_default())),
+        ])
+    }))
+}
+
+async fn record_changes<C: GenericClient>(
+    client: &C,
+    id: i64,
+    before: &TrackedFields,
+    after: &TrackedFields,
+) -> Result<(), tokio_postgres::Error> {
+    for ((field, old), (_, new)) in before.0.iter().zip(after.0.iter()) {
+        if old != new {
+            client
+                .execute_typed(
+                    "INSERT INTO program_changes (program_id, field, old_value, new_value) VALUES ($1, $2, $3, $4)",
+                    &[
+                        (&id, Type::INT8),
+                        (field, Type::TEXT),
+                        (old, Type::TEXT),
+                        (new, Type::TEXT),
+                    ],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Notes that a scrape saw these programs, without touching their content (no re-index).
+pub async fn mark_seen<C: GenericClient>(
+    client: &C,
+    source: &str,
+    external_ids: &[String],
+) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute_typed(
+            "UPDATE programs SET last_seen_at = now() WHERE source = $1 AND external_id = ANY($2)",
+            &[(&source, Type::TEXT), (&external_ids, Type::TEXT_ARRAY)],
+        )
+        .await
+}
+
+/// Marks the programs of `source` that a complete listing no longer shows as removed.
+pub async fn mark_removed_except<C: GenericClient>(
+    client: &C,
+    source: &str,
+    seen: &[String],
+) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute_typed(
+            "UPDATE programs SET removed_at = now()
+             WHERE source = $1 AND removed_at IS NULL AND NOT (external_id = ANY($2))",
+            &[(&source, Type::TEXT), (&seen, Type::TEXT_ARRAY)],
+        )
+        .await
 }
 
 const SUMMARY_COLUMNS: &str = "id, source, external_id, title, ministry, agency, announcement_type, category,
@@ -137,10 +259,7 @@ pub struct Changed {
 /// read all rows with `change_xid >= cursor` may move its cursor to a horizon taken before the read.
 pub async fn horizon<C: GenericClient>(client: &C) -> Result<i64, tokio_postgres::Error> {
     let rows = client
-        .query_typed(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-            &[],
-        )
+        .query_typed("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])
         .await?;
     Ok(rows.first().map(|r| r.get(0)).unwrap_or(0))
 }
@@ -159,11 +278,7 @@ pub async fn changed_since<C: GenericClient>(
     let rows = client
         .query_typed(
             &sql,
-            &[
-                (&since_xid, Type::INT8),
-                (&after_id, Type::INT8),
-                (&limit, Type::INT8),
-            ],
+            &[(&since_xid, Type::INT8), (&after_id, Type::INT8), (&limit, Type::INT8)],
         )
         .await?;
     Ok(rows
@@ -176,10 +291,7 @@ pub async fn changed_since<C: GenericClient>(
         .collect())
 }
 
-pub async fn detail<C: GenericClient>(
-    client: &C,
-    id: i64,
-) -> Result<Option<ProgramDetail>, tokio_postgres::Error> {
+pub async fn detail<C: GenericClient>(client: &C, id: i64) -> Result<Option<ProgramDetail>, tokio_postgres::Error> {
     let sql = format!("SELECT {SUMMARY_COLUMNS}, period_raw, body FROM programs WHERE id = $1");
     let rows = client.query_typed(&sql, &[(&id, Type::INT8)]).await?;
     let Some(row) = rows.first() else {
@@ -192,7 +304,11 @@ pub async fn detail<C: GenericClient>(
         )
         .await?
         .iter()
-        .map(|a| Attachment { name: a.get(0), url: a.get(1), kind: a.get(2) })
+        .map(|a| Attachment {
+            name: a.get(0),
+            url: a.get(1),
+            kind: a.get(2),
+        })
         .collect();
     Ok(Some(ProgramDetail {
         summary: summary(row),

@@ -49,20 +49,13 @@ pub fn target_types(raw: &str) -> Vec<String> {
     let raw = raw.replace("예비창업자", "예비창업");
     TARGET_TYPES
         .iter()
-        .filter(|(code, _)| {
-            TARGET_KEYWORDS
-                .iter()
-                .any(|(word, c)| c == code && raw.contains(word))
-        })
+        .filter(|(code, _)| TARGET_KEYWORDS.iter().any(|(word, c)| c == code && raw.contains(word)))
         .map(|(code, _)| code.to_string())
         .collect()
 }
 
 pub fn target_label(code: &str) -> Option<&'static str> {
-    TARGET_TYPES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, label)| *label)
+    TARGET_TYPES.iter().find(|(c, _)| *c == code).map(|(_, label)| *label)
 }
 
 #[cfg(test)]
@@ -71,10 +64,7 @@ mod tests {
 
     #[test]
     fn target_text_names_types() {
-        assert_eq!(
-            target_types("중소기업, 예비창업자"),
-            vec!["sme", "pre_startup"]
-        );
+        assert_eq!(target_types("중소기업, 예비창업자"), vec!["sme", "pre_startup"]);
         assert_eq!(
             target_types("대학 산학협력단 및 정부출연연구기관"),
             vec!["university", "research_institute"]

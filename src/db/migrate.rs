@@ -15,10 +15,16 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_catalogue.sql",
-    sql: include_str!("../../migrations/0001_catalogue.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_catalogue.sql",
+        sql: include_str!("../../migrations/0001_catalogue.sql"),
+    },
+    Migration {
+        name: "0002_ingestion.sql",
+        sql: include_str!("../../migrations/0002_ingestion.sql"),
+    },
+];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.
 const LOCK_KEY: i64 = 0x636f_6e6e_6563_7401;
@@ -31,13 +37,9 @@ pub struct Report {
 
 pub async fn run(url: &SecretUrl) -> anyhow::Result<Report> {
     let mut client = super::connect_direct(url).await?;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await?;
     let result = apply_all(&mut client).await;
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await?;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await?;
     result
 }
 
@@ -69,9 +71,9 @@ async fn apply_all(client: &mut tokio_postgres::Client) -> anyhow::Result<Report
             ),
             None => {
                 let tx = client.transaction().await?;
-                tx.batch_execute(migration.sql).await.map_err(|e| {
-                    anyhow::anyhow!("migration {} failed: {}", migration.name, db_error(&e))
-                })?;
+                tx.batch_execute(migration.sql)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("migration {} failed: {}", migration.name, db_error(&e)))?;
                 tx.execute(
                     "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)",
                     &[&migration.name, &checksum],

@@ -21,12 +21,11 @@ pub use tokio_postgres::types::Type;
 /// Builds the application pool. Connections are made lazily, so start-up succeeds while PostgreSQL is
 /// down and the pool recovers by itself when it comes back.
 pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
-    let pg: tokio_postgres::Config = config.url.expose().parse().map_err(|e| {
-        anyhow::anyhow!(
-            "DATABASE_URL을 해석할 수 없습니다 ({}): {e}",
-            config.url.redacted()
-        )
-    })?;
+    let pg: tokio_postgres::Config = config
+        .url
+        .expose()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL을 해석할 수 없습니다 ({}): {e}", config.url.redacted()))?;
     let manager = Manager::from_config(
         pg,
         NoTls,
@@ -50,9 +49,7 @@ pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
 pub async fn connect_direct(url: &SecretUrl) -> anyhow::Result<tokio_postgres::Client> {
     let (client, connection) = tokio_postgres::connect(url.expose(), NoTls)
         .await
-        .map_err(|e| {
-            anyhow::anyhow!("PostgreSQL에 연결할 수 없습니다 ({}): {e}", url.redacted())
-        })?;
+        .map_err(|e| anyhow::anyhow!("PostgreSQL에 연결할 수 없습니다 ({}): {e}", url.redacted()))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "direct PostgreSQL connection closed");

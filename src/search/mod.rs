@@ -107,8 +107,7 @@ impl Search {
                 programs: l.summaries.read().map(|s| s.len()).unwrap_or(0),
                 indexed_documents: l.text.num_docs(),
                 seconds_since_sync: Some(
-                    (self.started.elapsed().as_millis() as i64
-                        - l.synced_at_ms.load(Ordering::Relaxed)) as f64
+                    (self.started.elapsed().as_millis() as i64 - l.synced_at_ms.load(Ordering::Relaxed)) as f64
                         / 1000.0,
                 ),
             },

@@ -31,19 +31,14 @@ fn regions() -> impl Iterator<Item = Region> {
 }
 
 fn region_bit(code: &str) -> u32 {
-    regions()
-        .position(|r| r.as_str() == code)
-        .map_or(0, |i| 1 << i)
+    regions().position(|r| r.as_str() == code).map_or(0, |i| 1 << i)
 }
 
 /// 전국 is the last region bit; a test checks this against `regions()`.
 const NATIONWIDE: u32 = 1 << 17;
 
 fn target_bit(code: &str) -> u32 {
-    TARGET_TYPES
-        .iter()
-        .position(|(c, _)| *c == code)
-        .map_or(0, |i| 1 << i)
+    TARGET_TYPES.iter().position(|(c, _)| *c == code).map_or(0, |i| 1 << i)
 }
 
 /// Strings numbered in order of first appearance; 0 stands for "none".
@@ -168,14 +163,8 @@ impl Summaries {
             announcement_type: AnnouncementType::from_code(&program.announcement_type)
                 .and_then(|t| ANNOUNCEMENT_TYPES.iter().position(|a| *a == t))
                 .unwrap_or(ANNOUNCEMENT_TYPES.len() - 1) as u8,
-            regions: program
-                .regions
-                .iter()
-                .fold(0, |mask, r| mask | region_bit(r)),
-            targets: program
-                .target_types
-                .iter()
-                .fold(0, |mask, t| mask | target_bit(t)),
+            regions: program.regions.iter().fold(0, |mask, r| mask | region_bit(r)),
+            targets: program.target_types.iter().fold(0, |mask, t| mask | target_bit(t)),
             program: Arc::new(program),
         };
         if self.entries[index].replace(entry).is_none() {
@@ -185,19 +174,13 @@ impl Summaries {
 
     /// Runs `query` over `matches` (from the text index), or over every program when there is no
     /// text query.
-    pub fn search(
-        &self,
-        query: &SearchQuery,
-        matches: Option<&[(i64, f32)]>,
-        clock: &Clock,
-    ) -> SearchResult {
+    pub fn search(&self, query: &SearchQuery, matches: Option<&[(i64, f32)]>, clock: &Clock) -> SearchResult {
         let compiled = Compiled {
             query,
             ministries: resolve(&self.ministries, &query.ministries),
             agencies: resolve(&self.agencies, &query.agencies),
             categories: resolve(&self.categories, &query.categories),
-            regions: (!query.regions.is_empty())
-                .then(|| query.regions.iter().fold(0, |m, r| m | region_bit(r))),
+            regions: (!query.regions.is_empty()).then(|| query.regions.iter().fold(0, |m, r| m | region_bit(r))),
             targets: (!query.target_types.is_empty())
                 .then(|| query.target_types.iter().fold(0, |m, t| m | target_bit(t))),
             types: (!query.announcement_types.is_empty()).then(|| {
@@ -205,12 +188,7 @@ impl Summaries {
                     .announcement_types
                     .iter()
                     .filter_map(|t| AnnouncementType::from_code(t))
-                    .filter_map(|t| {
-                        ANNOUNCEMENT_TYPES
-                            .iter()
-                            .position(|a| *a == t)
-                            .map(|i| i as u8)
-                    })
+                    .filter_map(|t| ANNOUNCEMENT_TYPES.iter().position(|a| *a == t).map(|i| i as u8))
                     .collect()
             }),
         };
@@ -234,9 +212,8 @@ impl Summaries {
         let total = hits.len();
         let start = (query.page - 1) * query.per_page;
         let end = (start + query.per_page).min(total);
-        let order = |a: &(&Entry, f32, Status), b: &(&Entry, f32, Status)| {
-            compare(query.sort, matches.is_some(), a, b, clock)
-        };
+        let order =
+            |a: &(&Entry, f32, Status), b: &(&Entry, f32, Status)| compare(query.sort, matches.is_some(), a, b, clock);
         let page = if start < total {
             if end < total {
                 hits.select_nth_unstable_by(end, order);
@@ -274,9 +251,7 @@ impl Summaries {
             };
             failed |= (!ok as u32) << STATUS;
         }
-        let one_of = |wanted: &Option<Vec<u32>>, value: u32| {
-            wanted.as_ref().is_none_or(|w| w.contains(&value))
-        };
+        let one_of = |wanted: &Option<Vec<u32>>, value: u32| wanted.as_ref().is_none_or(|w| w.contains(&value));
         failed |= (!one_of(&c.ministries, e.ministry) as u32) << MINISTRY;
         failed |= (!one_of(&c.agencies, e.agency) as u32) << AGENCY;
         failed |= (!one_of(&c.categories, e.category) as u32) << CATEGORY;
@@ -448,9 +423,7 @@ fn compare(
     match sort {
         Sort::Relevance if has_text => b.1.total_cmp(&a.1).then_with(newest),
         Sort::Relevance | Sort::Newest => newest(),
-        Sort::Deadline => deadline_key(pa, clock)
-            .cmp(&deadline_key(pb, clock))
-            .then_with(newest),
+        Sort::Deadline => deadline_key(pa, clock).cmp(&deadline_key(pb, clock)).then_with(newest),
         Sort::Budget => match (pa.budget, pb.budget) {
             (Some(x), Some(y)) => y.cmp(&x),
             (Some(_), None) => Ordering::Less,

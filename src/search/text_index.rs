@@ -10,16 +10,9 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
-};
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
-};
-use tantivy::{
-    DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument,
-    Term,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED};
+use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 use super::tokenizer::{self, BigramTokenizer};
 use crate::catalog::store::Changed;
@@ -70,13 +63,8 @@ impl TextIndex {
                 dir.display()
             ),
         };
-        index
-            .tokenizers()
-            .register(tokenizer::NAME, BigramTokenizer::default());
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        index.tokenizers().register(tokenizer::NAME, BigramTokenizer::default());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let progress = index
             .load_metas()?
@@ -145,10 +133,7 @@ impl TextIndex {
 
     /// Every program containing all `words` (folded, non-empty), with its relevance score.
     pub fn matches(&self, words: &[Vec<char>]) -> anyhow::Result<Vec<(i64, Score)>> {
-        let clauses = words
-            .iter()
-            .map(|word| (Occur::Must, self.word_query(word)))
-            .collect();
+        let clauses = words.iter().map(|word| (Occur::Must, self.word_query(word))).collect();
         let searcher = self.reader.searcher();
         Ok(searcher.search(&BooleanQuery::new(clauses), &AllMatches)?)
     }

@@ -49,10 +49,7 @@ impl Tokenizer for BigramTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramStream<'a> {
         self.tokens.clear();
-        let chars: Vec<(usize, char)> = text
-            .char_indices()
-            .map(|(offset, c)| (offset, fold(c)))
-            .collect();
+        let chars: Vec<(usize, char)> = text.char_indices().map(|(offset, c)| (offset, fold(c))).collect();
         for (position, &(offset, c)) in chars.iter().enumerate() {
             if c.is_whitespace() {
                 continue;
@@ -132,10 +129,7 @@ mod tests {
 
     #[test]
     fn query_words_become_their_bigrams() {
-        assert_eq!(
-            bigrams(&fold_word("중소기업")),
-            vec!["중소", "소기", "기업"]
-        );
+        assert_eq!(bigrams(&fold_word("중소기업")), vec!["중소", "소기", "기업"]);
         assert_eq!(bigrams(&fold_word("R&D")), vec!["r&", "&d"]);
     }
 }

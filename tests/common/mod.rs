@@ -71,9 +71,7 @@ impl TestDb {
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
-        connect::db::connect_direct(&secret(&self.url))
-            .await
-            .unwrap()
+        connect::db::connect_direct(&secret(&self.url)).await.unwrap()
     }
 }
 
@@ -92,9 +90,7 @@ impl Drop for TestDb {
 
 pub fn secret(url: &str) -> connect::config::SecretUrl {
     let source = Source::from_pairs([("DATABASE_URL".to_string(), url.to_string())]);
-    connect::config::DatabaseConfig::from_source(&source)
-        .unwrap()
-        .url
+    connect::config::DatabaseConfig::from_source(&source).unwrap().url
 }
 
 /// Settings for a test server on `database_url`; `extra` overrides any of them.
@@ -104,10 +100,7 @@ pub fn config(database_url: &str, index_dir: &std::path::Path, extra: &[(&str, &
         ("REDIS_CACHE_URL".into(), redis_url()),
         ("REDIS_QUEUE_URL".into(), redis_url()),
         ("REDIS_KEY_PREFIX".into(), unique_name("connect_test")),
-        (
-            "JWT_SECRET".into(),
-            "test-jwt-secret-0123456789abcdef0123456789".into(),
-        ),
+        ("JWT_SECRET".into(), "test-jwt-secret-0123456789abcdef0123456789".into()),
         (
             "ENCRYPTION_KEY".into(),
             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into(),
@@ -139,19 +132,13 @@ impl TestApp {
         let db = TestDb::new().await;
         let index_dir = tempfile::tempdir().unwrap();
         let state = server::build_state(&config(&db.url, index_dir.path(), extra)).unwrap();
-        TestApp {
-            db,
-            state,
-            index_dir,
-        }
+        TestApp { db, state, index_dir }
     }
 
     /// Loads JSON-lines records (the import format) and brings search up to date.
     pub async fn import(&self, jsonl: &str) -> connect::import::ImportReport {
         let mut client = self.db.client().await;
-        let report = connect::import::import(&mut client, jsonl.as_bytes())
-            .await
-            .unwrap();
+        let report = connect::import::import(&mut client, jsonl.as_bytes()).await.unwrap();
         self.sync().await;
         report
     }

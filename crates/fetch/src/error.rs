@@ -20,11 +20,7 @@ pub enum FetchError {
     Http { status: u16, url: Url },
     /// 5xx, 429 or connection errors persisted through every retry.
     #[error("{attempts}회 시도 후 포기 (gave up after retries): {url}: {last}")]
-    GaveUp {
-        url: Url,
-        attempts: u32,
-        last: String,
-    },
+    GaveUp { url: Url, attempts: u32, last: String },
     /// Not an absolute http(s) URL with a host, or a request that cannot be built from it.
     #[error("잘못된 URL (invalid URL): {0}")]
     InvalidUrl(String),

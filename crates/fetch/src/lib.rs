@@ -248,21 +248,13 @@ impl Fetcher {
 
     /// GETs `url`; with `validators` the request is conditional and may yield
     /// [`Fetched::NotModified`].
-    pub async fn get(
-        &self,
-        url: &Url,
-        validators: Option<&Validators>,
-    ) -> Result<Fetched, FetchError> {
+    pub async fn get(&self, url: &Url, validators: Option<&Validators>) -> Result<Fetched, FetchError> {
         self.execute(url, Request::Get(validators)).await
     }
 
     /// POSTs `form` as `application/x-www-form-urlencoded` (UTF-8). Retried like a GET: the
     /// list searches it serves are read-only.
-    pub async fn post_form(
-        &self,
-        url: &Url,
-        form: &[(String, String)],
-    ) -> Result<Fetched, FetchError> {
+    pub async fn post_form(&self, url: &Url, form: &[(String, String)]) -> Result<Fetched, FetchError> {
         self.execute(url, Request::PostForm(form)).await
     }
 
@@ -285,9 +277,7 @@ impl Fetcher {
             let last_try = attempt >= attempts;
             let wait = match outcome {
                 Attempt::Done(result) => return result,
-                Attempt::Timeout if last_try => {
-                    return Err(FetchError::Timeout { url: url.clone() })
-                }
+                Attempt::Timeout if last_try => return Err(FetchError::Timeout { url: url.clone() }),
                 Attempt::Retryable { cause, .. } if last_try => {
                     return Err(FetchError::GaveUp {
                         url: url.clone(),
@@ -434,10 +424,7 @@ impl Fetcher {
     async fn robots_for(&self, url: &Url, host: &str) -> Arc<Robots> {
         let inner = &*self.inner;
         let slot = {
-            let mut map = inner
-                .robots
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut map = inner.robots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             map.entry(host.to_string()).or_default().clone()
         };
         let mut entry = slot.lock().await;
@@ -524,11 +511,7 @@ impl Fetcher {
 fn authority(url: &Url) -> Result<String, FetchError> {
     match url.scheme() {
         "http" | "https" => {}
-        other => {
-            return Err(FetchError::InvalidUrl(format!(
-                "unsupported scheme {other}: {url}"
-            )))
-        }
+        other => return Err(FetchError::InvalidUrl(format!("unsupported scheme {other}: {url}"))),
     }
     let host = url
         .host_str()
@@ -536,12 +519,7 @@ fn authority(url: &Url) -> Result<String, FetchError> {
     let port = url
         .port_or_known_default()
         .ok_or_else(|| FetchError::InvalidUrl(format!("no port: {url}")))?;
-    Ok(format!(
-        "{}://{}:{}",
-        url.scheme(),
-        host.to_ascii_lowercase(),
-        port
-    ))
+    Ok(format!("{}://{}:{}", url.scheme(), host.to_ascii_lowercase(), port))
 }
 
 fn path_and_query(url: &Url) -> String {
@@ -556,10 +534,7 @@ fn header_value(s: &str) -> Option<HeaderValue> {
 }
 
 /// Reads the body, stopping as soon as it passes `limit`: `Ok(None)` then.
-async fn read_limited(
-    response: &mut Response,
-    limit: u64,
-) -> Result<Option<Bytes>, reqwest::Error> {
+async fn read_limited(response: &mut Response, limit: u64) -> Result<Option<Bytes>, reqwest::Error> {
     if response.content_length().is_some_and(|len| len > limit) {
         return Ok(None);
     }
@@ -616,10 +591,7 @@ mod tests {
             authority(&u("http://127.0.0.1:8080/")).expect("ok"),
             "http://127.0.0.1:8080"
         );
-        assert!(matches!(
-            authority(&u("ftp://x/")),
-            Err(FetchError::InvalidUrl(_))
-        ));
+        assert!(matches!(authority(&u("ftp://x/")), Err(FetchError::InvalidUrl(_))));
         assert!(matches!(
             authority(&u("data:text/plain,hi")),
             Err(FetchError::InvalidUrl(_))

@@ -86,9 +86,7 @@ impl Politeness {
     fn delay_of(&self, inner: &HostInner) -> Duration {
         let cfg = &self.config;
         let adaptive = inner.avg_latency.map_or(Duration::ZERO, |l| l * 2);
-        cfg.min_delay
-            .max(adaptive)
-            .min(cfg.max_delay.max(cfg.min_delay))
+        cfg.min_delay.max(adaptive).min(cfg.max_delay.max(cfg.min_delay))
     }
 
     /// Waits for a concurrency slot and a start slot on `host`; returns when the request may start.
@@ -103,9 +101,7 @@ impl Politeness {
         let mut wake = {
             let mut inner = lock(&state.inner);
             let now = Instant::now();
-            let start = now
-                .max(inner.next_start)
-                .max(inner.paused_until.unwrap_or(now));
+            let start = now.max(inner.next_start).max(inner.paused_until.unwrap_or(now));
             inner.next_start = start + self.delay_of(&inner);
             start
         };
@@ -168,11 +164,7 @@ mod tests {
         let p = p(1000, 2);
         assert_eq!(p.current_delay("h"), Duration::from_secs(1));
         p.record_latency("h", Duration::from_millis(200));
-        assert_eq!(
-            p.current_delay("h"),
-            Duration::from_secs(1),
-            "fast host: min_delay"
-        );
+        assert_eq!(p.current_delay("h"), Duration::from_secs(1), "fast host: min_delay");
         p.record_latency("slow", Duration::from_secs(2));
         assert_eq!(p.current_delay("slow"), Duration::from_secs(4));
         for _ in 0..50 {
@@ -195,11 +187,7 @@ mod tests {
         let _b = p.acquire("h").await;
         assert_eq!(t0.elapsed(), Duration::from_secs(1));
         let _other = p.acquire("other").await;
-        assert_eq!(
-            t0.elapsed(),
-            Duration::from_secs(1),
-            "other hosts are not delayed"
-        );
+        assert_eq!(t0.elapsed(), Duration::from_secs(1), "other hosts are not delayed");
         p.pause("h", Duration::from_secs(10));
         let t1 = Instant::now();
         drop(_b);

@@ -146,11 +146,7 @@ fn normalise(s: &str) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'%'
-            && i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit()
-        {
+        if b == b'%' && i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() {
             out.push(b'%');
             out.push(bytes[i + 1].to_ascii_uppercase());
             out.push(bytes[i + 2].to_ascii_uppercase());
@@ -210,9 +206,7 @@ mod tests {
 
     #[test]
     fn longest_match_wins_and_allow_wins_ties() {
-        let robots = r(
-            "User-agent: *\nDisallow: /private\nAllow: /private/public\nAllow: /x\nDisallow: /x\n",
-        );
+        let robots = r("User-agent: *\nDisallow: /private\nAllow: /private/public\nAllow: /x\nDisallow: /x\n");
         assert!(!robots.allows("/private"));
         assert!(!robots.allows("/private/secret"));
         assert!(robots.allows("/private/public/a"));

@@ -45,11 +45,7 @@ async fn etag_then_304_on_conditional_request() {
     let app = Router::new().route(
         "/page",
         get(|headers: HeaderMap| async move {
-            if headers
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok())
-                == Some("\"v1\"")
-            {
+            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some("\"v1\"") {
                 (StatusCode::NOT_MODIFIED, [(header::ETAG, "\"v1\"")]).into_response()
             } else {
                 (
@@ -126,15 +122,9 @@ async fn validators_that_are_not_header_values_are_skipped() {
 
 #[tokio::test]
 async fn retries_500_twice_then_succeeds() {
-    let server = Server::start(flaky(2, || {
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    }))
-    .await;
+    let server = Server::start(flaky(2, || StatusCode::INTERNAL_SERVER_ERROR.into_response())).await;
     let f = fetcher(fast_config());
-    let got = f
-        .get(&server.url("/flaky"), None)
-        .await
-        .expect("third attempt");
+    let got = f.get(&server.url("/flaky"), None).await.expect("third attempt");
     assert!(matches!(got, Fetched::Body { status: 200, .. }));
     assert_eq!(server.hits_to("/flaky").len(), 3, "two failures + success");
     assert_eq!(f.stats().retries, 2);
@@ -144,11 +134,7 @@ async fn retries_500_twice_then_succeeds() {
 #[tokio::test]
 async fn retry_after_on_503_waits_and_pauses_the_host_for_everyone() {
     let mut app = flaky(1, || {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1")],
-        )
-            .into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")]).into_response()
     });
     app = app.route("/other", get(|| async { "other" }));
     let server = Server::start(app).await;
@@ -169,10 +155,7 @@ async fn retry_after_on_503_waits_and_pauses_the_host_for_everyone() {
     let flaky_hits = server.hits_to("/flaky");
     assert_eq!(flaky_hits.len(), 2);
     let gap = flaky_hits[1].at - flaky_hits[0].at;
-    assert!(
-        gap >= Duration::from_millis(950),
-        "retry came after {gap:?}"
-    );
+    assert!(gap >= Duration::from_millis(950), "retry came after {gap:?}");
     let other_at = server.hits_to("/other")[0].at;
     assert!(
         other_at - flaky_hits[0].at >= Duration::from_millis(950),
@@ -183,11 +166,7 @@ async fn retry_after_on_503_waits_and_pauses_the_host_for_everyone() {
 #[tokio::test]
 async fn retry_after_beyond_the_cap_gives_up_at_once() {
     let server = Server::start(flaky(usize::MAX, || {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "3600")],
-        )
-            .into_response()
+        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "3600")]).into_response()
     }))
     .await;
     let f = fetcher(fast_config());
@@ -204,21 +183,14 @@ async fn retry_after_beyond_the_cap_gives_up_at_once() {
 
 #[tokio::test]
 async fn endless_429_gives_up_after_max_retries() {
-    let server = Server::start(flaky(usize::MAX, || {
-        StatusCode::TOO_MANY_REQUESTS.into_response()
-    }))
-    .await;
+    let server = Server::start(flaky(usize::MAX, || StatusCode::TOO_MANY_REQUESTS.into_response())).await;
     let f = fetcher(FetchConfig {
         max_retries: 2,
         ..fast_config()
     });
     let url = server.url("/flaky");
     match f.get(&url, None).await {
-        Err(FetchError::GaveUp {
-            url: u,
-            attempts,
-            last,
-        }) => {
+        Err(FetchError::GaveUp { url: u, attempts, last }) => {
             assert_eq!(u, url);
             assert_eq!(attempts, 3);
             assert_eq!(last, "HTTP 429");
@@ -278,9 +250,7 @@ async fn body_over_the_limit_is_too_large() {
         .route(
             "/stream",
             get(|| async {
-                let chunks = futures::stream::iter(
-                    (0..1024).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 64 * 1024])),
-                );
+                let chunks = futures::stream::iter((0..1024).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 64 * 1024])));
                 Body::from_stream(chunks)
             }),
         )
@@ -299,10 +269,7 @@ async fn body_over_the_limit_is_too_large() {
             other => panic!("{path}: expected TooLarge, got {other:?}"),
         }
     }
-    assert!(
-        t0.elapsed() < Duration::from_secs(3),
-        "reading stopped early"
-    );
+    assert!(t0.elapsed() < Duration::from_secs(3), "reading stopped early");
     match f.get(&server.url("/fits"), None).await {
         Ok(Fetched::Body { body, .. }) => assert_eq!(body.len(), 10_000),
         other => panic!("expected the body at the limit, got {other:?}"),
@@ -361,9 +328,7 @@ async fn gzip_body_is_decoded() {
         }
         other => panic!("expected a decoded body, got {other:?}"),
     }
-    let accept = server.hits()[0]
-        .header("accept-encoding")
-        .unwrap_or_default();
+    let accept = server.hits()[0].header("accept-encoding").unwrap_or_default();
     assert!(accept.contains("gzip") && accept.contains("br"), "{accept}");
 }
 
@@ -446,10 +411,7 @@ async fn unsupported_urls_are_rejected() {
     let f = fetcher(fast_config());
     for u in ["ftp://example.go.kr/a", "file:///etc/passwd"] {
         let url = url::Url::parse(u).expect("url");
-        assert!(matches!(
-            f.get(&url, None).await,
-            Err(FetchError::InvalidUrl(_))
-        ));
+        assert!(matches!(f.get(&url, None).await, Err(FetchError::InvalidUrl(_))));
     }
     assert_eq!(f.stats().requests, 0);
 }

@@ -55,10 +55,7 @@ async fn one_host_gets_spaced_starts_and_bounded_concurrency() {
     let gaps = gaps(&server);
     assert_eq!(gaps.len(), 5);
     for gap in &gaps {
-        assert!(
-            *gap >= Duration::from_millis(180),
-            "starts too close: {gaps:?}"
-        );
+        assert!(*gap >= Duration::from_millis(180), "starts too close: {gaps:?}");
     }
     assert!(server.max_in_flight() <= 2);
     assert!(t0.elapsed() >= Duration::from_millis(950));
@@ -74,15 +71,8 @@ async fn at_most_per_host_concurrency_in_flight() {
     .expect("fetcher");
     let t0 = Instant::now();
     concurrent_gets(&f, vec![server.url("/page"); 6]).await;
-    assert_eq!(
-        server.max_in_flight(),
-        2,
-        "the cap is reached but never passed"
-    );
-    assert!(
-        t0.elapsed() >= Duration::from_millis(430),
-        "three waves of 150 ms"
-    );
+    assert_eq!(server.max_in_flight(), 2, "the cap is reached but never passed");
+    assert!(t0.elapsed() >= Duration::from_millis(430), "three waves of 150 ms");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,30 +85,15 @@ async fn two_authorities_do_not_delay_each_other() {
     })
     .expect("fetcher");
     let t0 = Instant::now();
-    concurrent_gets(
-        &f,
-        vec![
-            a.url("/page"),
-            a.url("/page"),
-            b.url("/page"),
-            b.url("/page"),
-        ],
-    )
-    .await;
+    concurrent_gets(&f, vec![a.url("/page"), a.url("/page"), b.url("/page"), b.url("/page")]).await;
     let elapsed = t0.elapsed();
     for server in [&a, &b] {
         let hits = server.hits();
         assert_eq!(hits.len(), 2);
-        assert!(
-            hits[0].at - t0 < Duration::from_millis(200),
-            "first start not delayed"
-        );
+        assert!(hits[0].at - t0 < Duration::from_millis(200), "first start not delayed");
         assert!(hits[1].at - hits[0].at >= Duration::from_millis(380));
     }
-    assert!(
-        elapsed < Duration::from_millis(750),
-        "one delay, not two: {elapsed:?}"
-    );
+    assert!(elapsed < Duration::from_millis(750), "one delay, not two: {elapsed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,10 +109,7 @@ async fn slow_host_gets_a_longer_delay() {
         f.get(&url, None).await.expect("fetch");
     }
     let delay = f.host_delay(&url).expect("delay");
-    assert!(
-        delay >= Duration::from_millis(290),
-        "2 × ~150 ms, got {delay:?}"
-    );
+    assert!(delay >= Duration::from_millis(290), "2 × ~150 ms, got {delay:?}");
     assert!(delay <= Duration::from_secs(30));
     // Sequential requests: the second and third starts were held back by the adapted delay.
     let gaps = gaps(&server);

@@ -31,10 +31,7 @@ fn pages(router: Router) -> Router {
 
 #[tokio::test]
 async fn disallowed_page_is_never_requested_and_robots_is_cached() {
-    let app = pages(Router::new().route(
-        "/robots.txt",
-        get(|| async { "User-agent: *\nDisallow: /private\n" }),
-    ));
+    let app = pages(Router::new().route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /private\n" })));
     let server = Server::start(app).await;
     let f = Fetcher::new(polite()).expect("fetcher");
 
@@ -58,11 +55,7 @@ async fn disallowed_page_is_never_requested_and_robots_is_cached() {
     ));
 
     let paths: Vec<String> = server.hits().into_iter().map(|h| h.path).collect();
-    assert_eq!(
-        paths,
-        ["/robots.txt", "/public"],
-        "robots fetched once, /private never"
-    );
+    assert_eq!(paths, ["/robots.txt", "/public"], "robots fetched once, /private never");
     let stats = f.stats();
     assert_eq!(stats.robots_denied, 3);
     assert_eq!(stats.robots_fetches, 1);
@@ -132,11 +125,7 @@ async fn robots_500_disallows_everything_until_the_error_ttl() {
         ));
     }
     assert!(server.hits_to("/public").is_empty());
-    assert_eq!(
-        server.hits_to("/robots.txt").len(),
-        1,
-        "the failure is cached"
-    );
+    assert_eq!(server.hits_to("/robots.txt").len(), 1, "the failure is cached");
 
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert!(matches!(
@@ -161,8 +150,7 @@ async fn unreachable_robots_disallows() {
 
 #[tokio::test]
 async fn our_group_wins_over_star() {
-    let robots =
-        "User-agent: *\nDisallow: /\n\nUser-agent: ConnectBot\nDisallow: /private\nAllow: /\n";
+    let robots = "User-agent: *\nDisallow: /\n\nUser-agent: ConnectBot\nDisallow: /private\nAllow: /\n";
     let app = pages(Router::new().route("/robots.txt", get(move || async move { robots })));
     let server = Server::start(app).await;
     let f = Fetcher::new(polite()).expect("fetcher");
@@ -188,10 +176,7 @@ async fn robots_redirect_is_followed() {
     let app = pages(
         Router::new()
             .route("/robots.txt", get(|| async { Redirect::permanent("/r1") }))
-            .route(
-                "/r1",
-                get(|| async { Redirect::temporary("/real-robots.txt") }),
-            )
+            .route("/r1", get(|| async { Redirect::temporary("/real-robots.txt") }))
             .route(
                 "/real-robots.txt",
                 get(|| async {
@@ -215,10 +200,7 @@ async fn robots_redirect_is_followed() {
 
 #[tokio::test]
 async fn robots_can_be_turned_off() {
-    let app = pages(Router::new().route(
-        "/robots.txt",
-        get(|| async { "User-agent: *\nDisallow: /\n" }),
-    ));
+    let app = pages(Router::new().route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /\n" })));
     let server = Server::start(app).await;
     let f = Fetcher::new(fast_config()).expect("fetcher");
     assert!(f.get(&server.url("/private"), None).await.is_ok());

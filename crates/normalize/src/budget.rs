@@ -130,9 +130,7 @@ fn read_number(text: &str) -> Option<(Decimal, &str)> {
     for (i, c) in text.char_indices() {
         match c {
             '0'..='9' => {
-                digits = digits
-                    .checked_mul(10)?
-                    .checked_add(i128::from(c as u8 - b'0'))?;
+                digits = digits.checked_mul(10)?.checked_add(i128::from(c as u8 - b'0'))?;
                 decimals += u32::from(seen_dot);
                 seen_digit = true;
             }

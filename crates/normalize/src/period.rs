@@ -128,10 +128,7 @@ pub fn parse(raw: &str) -> Period {
     let tilde = text.find('~');
 
     let (start, end) = match tilde {
-        Some(t) => (
-            slots.iter().find(|s| s.end <= t),
-            slots.iter().find(|s| s.start > t),
-        ),
+        Some(t) => (slots.iter().find(|s| s.end <= t), slots.iter().find(|s| s.start > t)),
         None if slots.len() >= 2 => (slots.first(), slots.get(1)),
         None => (None, slots.first()),
     };
@@ -222,10 +219,7 @@ fn find_slots(text: &str) -> Vec<Slot> {
             .chars()
             .next_back()
             .is_some_and(|c| c.is_ascii_digit());
-        let digit_after = text[m.end()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit());
+        let digit_after = text[m.end()..].chars().next().is_some_and(|c| c.is_ascii_digit());
         if digit_before || digit_after {
             continue;
         }
@@ -351,10 +345,7 @@ mod tests {
         assert_eq!(parse("2025.07.14 15시").end_time, t(15, 0));
         assert_eq!(parse("2025.07.14 오후 6시").end_time, t(18, 0));
         assert_eq!(parse("2025.07.14 18시 30분 까지").end_time, t(18, 30));
-        assert_eq!(
-            parse("2025.07.14 24:00").end_time,
-            NaiveTime::from_hms_opt(23, 59, 59)
-        );
+        assert_eq!(parse("2025.07.14 24:00").end_time, NaiveTime::from_hms_opt(23, 59, 59));
         let p = parse("20260722150000");
         assert_eq!((p.end, p.end_time), (d(2026, 7, 22), t(15, 0)));
         let p = parse("2026-07-22 15:00:00");
@@ -372,15 +363,11 @@ mod tests {
         for raw in ["예산 소진시까지", "예산 소진 시까지", "소진시"] {
             assert_eq!(parse(raw).kind, PeriodKind::UntilBudgetExhausted, "{raw}");
         }
-        for raw in ["사업별 상이", "접수기관별 상이", "기관별 상이", "별도 공지"]
-        {
+        for raw in ["사업별 상이", "접수기관별 상이", "기관별 상이", "별도 공지"] {
             assert_eq!(parse(raw).kind, PeriodKind::VariesByAgency, "{raw}");
         }
         let p = parse("2026.01.01 ~ 예산 소진시까지");
-        assert_eq!(
-            (p.start, p.kind),
-            (d(2026, 1, 1), PeriodKind::UntilBudgetExhausted)
-        );
+        assert_eq!((p.start, p.kind), (d(2026, 1, 1), PeriodKind::UntilBudgetExhausted));
     }
 
     #[test]
@@ -388,18 +375,12 @@ mod tests {
         assert_eq!(parse(""), Period::unknown());
         assert_eq!(parse("구 분"), Period::unknown());
         let p = parse("2026.03.01 ~");
-        assert_eq!(
-            (p.start, p.end, p.kind),
-            (d(2026, 3, 1), None, PeriodKind::Range)
-        );
+        assert_eq!((p.start, p.end, p.kind), (d(2026, 3, 1), None, PeriodKind::Range));
         let p = parse("2026.03.10 ~ 2026.03.01");
         assert_eq!((p.start, p.end), (d(2026, 3, 10), d(2026, 3, 1)));
         assert_eq!(parse("2025.02.30"), Period::unknown());
         let p = parse("2025.02.01 ~ 2025.02.30");
-        assert_eq!(
-            (p.start, p.end, p.kind),
-            (d(2025, 2, 1), None, PeriodKind::Range)
-        );
+        assert_eq!((p.start, p.end, p.kind), (d(2025, 2, 1), None, PeriodKind::Range));
         let p = parse("2025년 12월 20일부터 1월 5일까지");
         assert_eq!((p.start, p.end), (d(2025, 12, 20), d(2026, 1, 5)));
         assert_eq!(parse("2026.03.01 ～ 2026.03.31").end, d(2026, 3, 31));

@@ -34,8 +34,8 @@ pub enum Region {
 use Region::*;
 
 const SIDO: [Region; 17] = [
-    Seoul, Busan, Daegu, Incheon, Gwangju, Daejeon, Ulsan, Sejong, Gyeonggi, Gangwon, Chungbuk,
-    Chungnam, Jeonbuk, Jeonnam, Gyeongbuk, Gyeongnam, Jeju,
+    Seoul, Busan, Daegu, Incheon, Gwangju, Daejeon, Ulsan, Sejong, Gyeonggi, Gangwon, Chungbuk, Chungnam, Jeonbuk,
+    Jeonnam, Gyeongbuk, Gyeongnam, Jeju,
 ];
 
 /// Spellings beyond the short label, which always matches on its own.
@@ -223,10 +223,7 @@ mod tests {
 
     #[test]
     fn lists_and_glued_names() {
-        assert_eq!(
-            parse_regions("서울ㆍ인천ㆍ경기"),
-            vec![Seoul, Incheon, Gyeonggi]
-        );
+        assert_eq!(parse_regions("서울ㆍ인천ㆍ경기"), vec![Seoul, Incheon, Gyeonggi]);
         assert_eq!(
             parse_regions("부산, 서울 / 대구|울산"),
             vec![Seoul, Busan, Daegu, Ulsan]

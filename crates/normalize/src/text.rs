@@ -25,8 +25,8 @@ const PARAGRAPHS: [&str; 11] = [
 
 /// Elements that end a line.
 const LINES: [&str; 18] = [
-    "div", "li", "tr", "dt", "dd", "dl", "hr", "section", "article", "header", "footer", "pre",
-    "form", "caption", "thead", "tbody", "nav", "aside",
+    "div", "li", "tr", "dt", "dd", "dl", "hr", "section", "article", "header", "footer", "pre", "form", "caption",
+    "thead", "tbody", "nav", "aside",
 ];
 
 /// Table cells: separated by a space within their row.
@@ -51,14 +51,10 @@ pub fn html_to_text(html: &str) -> String {
         if let Some(name) = tag.name.as_deref() {
             if !tag.closing && SKIPPED.contains(&name) {
                 // An unclosed <script> swallows the rest, as browsers do.
-                next = lower[tag.end..]
-                    .find(&format!("</{name}"))
-                    .map_or(html.len(), |p| {
-                        let close = tag.end + p;
-                        html[close..]
-                            .find('>')
-                            .map_or(html.len(), |q| close + q + 1)
-                    });
+                next = lower[tag.end..].find(&format!("</{name}")).map_or(html.len(), |p| {
+                    let close = tag.end + p;
+                    html[close..].find('>').map_or(html.len(), |q| close + q + 1)
+                });
             } else if PARAGRAPHS.contains(&name) {
                 out.push_str("\n\n");
             } else if name == "br" {
@@ -327,10 +323,7 @@ mod tests {
             html_to_text("<p>R&amp;amp;D&nbsp;&nbsp; 사업&#40;1&#x29;</p>"),
             "R&D 사업(1)"
         );
-        assert_eq!(
-            html_to_text("<p>  a \n\t b  </p>\n\n\n<p>c</p>"),
-            "a b\n\nc"
-        );
+        assert_eq!(html_to_text("<p>  a \n\t b  </p>\n\n\n<p>c</p>"), "a b\n\nc");
         assert_eq!(
             html_to_text("plain\r\nline two\n\n\n\nthree"),
             "plain\nline two\n\nthree"
@@ -342,10 +335,7 @@ mod tests {
 
     #[test]
     fn strips_private_use() {
-        assert_eq!(
-            html_to_text("<p>\u{f02b}사업\u{e000} 개요</p>"),
-            "사업 개요"
-        );
+        assert_eq!(html_to_text("<p>\u{f02b}사업\u{e000} 개요</p>"), "사업 개요");
     }
 
     #[test]
@@ -379,14 +369,8 @@ mod tests {
 
     #[test]
     fn clean_lines() {
-        assert_eq!(
-            clean_line("  2026년 R&amp;D\t사업\n공고 "),
-            "2026년 R&D 사업 공고"
-        );
-        assert_eq!(
-            clean_line("&apos;Thinking day&apos; 신청"),
-            "'Thinking day' 신청"
-        );
+        assert_eq!(clean_line("  2026년 R&amp;D\t사업\n공고 "), "2026년 R&D 사업 공고");
+        assert_eq!(clean_line("&apos;Thinking day&apos; 신청"), "'Thinking day' 신청");
         assert_eq!(clean_line("R&amp;amp;BD"), "R&BD");
         assert_eq!(clean_line(""), "");
     }

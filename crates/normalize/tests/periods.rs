@@ -32,11 +32,7 @@ fn every_real_string_gets_a_sensible_value() {
         *counts.entry(p.kind.as_str()).or_default() += 1;
         let garbage = raw.trim().is_empty() || raw.trim() == "구 분";
         if garbage {
-            assert_eq!(
-                (p.kind, p.start, p.end),
-                (PeriodKind::Unknown, None, None),
-                "{id}"
-            );
+            assert_eq!((p.kind, p.start, p.end), (PeriodKind::Unknown, None, None), "{id}");
             continue;
         }
         assert_ne!(p.kind, PeriodKind::Unknown, "{id}: {raw:?}");
@@ -70,74 +66,20 @@ fn spot_checks() {
     let periods = periods();
     // (id, start, end, end_time, kind)
     let cases = [
-        (
-            "bizinfo_PBLN_000000000119002",
-            "2026-02-09",
-            "2026-03-09",
-            "",
-            "range",
-        ),
-        (
-            "bizinfo_PBLN_000000000118996",
-            "2026-03-09",
-            "2026-03-11",
-            "",
-            "range",
-        ),
-        (
-            "bizinfo_PBLN_000000000118974",
-            "",
-            "",
-            "",
-            "until_budget_exhausted",
-        ),
+        ("bizinfo_PBLN_000000000119002", "2026-02-09", "2026-03-09", "", "range"),
+        ("bizinfo_PBLN_000000000118996", "2026-03-09", "2026-03-11", "", "range"),
+        ("bizinfo_PBLN_000000000118974", "", "", "", "until_budget_exhausted"),
         ("bizinfo_PBLN_000000000118910", "", "", "", "always"),
         ("bizinfo_PBLN_000000000118858", "", "", "", "always"),
         ("smtech_S02829", "2026-02-20", "2026-04-07", "", "range"),
         ("smtech_S02847", "2026-03-01", "2026-03-31", "", "range"),
         ("smtech_S02834", "", "", "", "unknown"),
-        (
-            "kstartup_176260",
-            "2026-02-09",
-            "2026-03-06",
-            "18:00",
-            "range",
-        ),
-        (
-            "kstartup_176432",
-            "2026-02-26",
-            "2026-03-15",
-            "23:59",
-            "range",
-        ),
-        (
-            "kstartup_176436",
-            "2026-02-27",
-            "2026-03-12",
-            "11:00",
-            "range",
-        ),
-        (
-            "kstartup_176442",
-            "2026-01-01",
-            "2026-12-31",
-            "18:00",
-            "range",
-        ),
-        (
-            "kstartup_176453",
-            "2026-02-12",
-            "2026-03-10",
-            "23:50",
-            "range",
-        ),
-        (
-            "kstartup_176434",
-            "2026-03-16",
-            "2026-03-20",
-            "17:00",
-            "range",
-        ),
+        ("kstartup_176260", "2026-02-09", "2026-03-06", "18:00", "range"),
+        ("kstartup_176432", "2026-02-26", "2026-03-15", "23:59", "range"),
+        ("kstartup_176436", "2026-02-27", "2026-03-12", "11:00", "range"),
+        ("kstartup_176442", "2026-01-01", "2026-12-31", "18:00", "range"),
+        ("kstartup_176453", "2026-02-12", "2026-03-10", "23:50", "range"),
+        ("kstartup_176434", "2026-03-16", "2026-03-20", "17:00", "range"),
     ];
     for (id, start, end, end_time, kind) in cases {
         let raw = periods.get(id).expect(id);

@@ -62,19 +62,10 @@ fn ntis_rss_titles() {
         ),
         ("2027년 소재부품기술개발사업 기술 수요조사", Survey),
         ("(가칭)PFAS 규제대응 핵심기술개발 기술수요조사", Survey),
-        (
-            "2026년도 제2차 로봇산업기술개발사업 신규지원 대상과제 공고",
-            Call,
-        ),
-        (
-            "AI활용시멘트제조공정탄소배출저감기술개발사업 기술수요조사 공고",
-            Survey,
-        ),
+        ("2026년도 제2차 로봇산업기술개발사업 신규지원 대상과제 공고", Call),
+        ("AI활용시멘트제조공정탄소배출저감기술개발사업 기술수요조사 공고", Survey),
         ("첨단나노상용화기술개발사업(가칭) 기술수요조사 공고", Survey),
-        (
-            "K-Carbon Specialty 기술개발 사업(가칭) 기술수요조사 공고",
-            Survey,
-        ),
+        ("K-Carbon Specialty 기술개발 사업(가칭) 기술수요조사 공고", Survey),
     ];
     for (title, want) in items {
         assert_eq!(announcement_type(title), want, "{title}");
@@ -96,20 +87,35 @@ fn kstartup_and_bizinfo_titles() {
     let titles = [
         ("2025년 실전창업아카데미 예비창업단계 교육생 모집공고", Education),
         ("10월 동네창업학교 교육생 모집", Education),
-        ("바이오 산업 트렌드! &apos;2025년 Bio Benchmarking School 하반기(14기)&apos; 수강자 모집", Education),
-        ("서울용산시제품제작소 9월 메이커 장비 교육 안내 (3D프린터,3D모델링,레이저커터,UV프린터,XR시뮬레이터)", Education),
+        (
+            "바이오 산업 트렌드! &apos;2025년 Bio Benchmarking School 하반기(14기)&apos; 수강자 모집",
+            Education,
+        ),
+        (
+            "서울용산시제품제작소 9월 메이커 장비 교육 안내 (3D프린터,3D모델링,레이저커터,UV프린터,XR시뮬레이터)",
+            Education,
+        ),
         ("[한남대학교] 창업기업 글로벌 진출세미나 개최", Event),
         ("콘텐츠 스타트업 글로벌 컨퍼런스 <2025 스타트업콘> 행사 안내", Event),
         ("2025 관악S밸리 START-UP SUMMIT THE FINAL 데모데이 관객 모집", Event),
         ("[강북청년창업마루] NCI 민관학 창업포럼 사전신청 안내", Event),
         ("2025년 경기 스타트업 아카데미 딥테크 세미나 참여자 모집", Event),
         ("2025년 팁스 운영사 선정계획 공고", Call),
-        ("2025 Silicon Valley Big Tech Product-Market Fit Program 현지 수행사 공개공모", Call),
+        (
+            "2025 Silicon Valley Big Tech Product-Market Fit Program 현지 수행사 공개공모",
+            Call,
+        ),
         ("2025 한-아랍 스타트업 아이디어 공모전", Call),
         ("2025년 특허출원·등록 바우처 비용 지원사업", Call),
-        ("[울산] 중구 2026년 소상공인 카드수수료 지원사업 추가모집 기간연장 공고", Call),
+        (
+            "[울산] 중구 2026년 소상공인 카드수수료 지원사업 추가모집 기간연장 공고",
+            Call,
+        ),
         ("[경북] 2026년 장애인기업 경영개선지원사업 공고", Call),
-        ("산업통상부 2023년 12월 최초지정 혁신제품 지정기간 연장(1차 연장) 공고", Call),
+        (
+            "산업통상부 2023년 12월 최초지정 혁신제품 지정기간 연장(1차 연장) 공고",
+            Call,
+        ),
         ("2025년 안산환경재단과 함께하는 탄소중립 ESG 경영 진단 컨설팅", Other),
     ];
     for (title, want) in titles {
@@ -168,11 +174,7 @@ fn bjd_codes_from_the_active_table() {
         let (code, name) = line.split_once('\t').expect("tab-separated");
         let sido = name.split(' ').next().expect("name has a 시도");
         let from_code = region_from_bjd_code(code);
-        assert_eq!(
-            from_code.map(|r| vec![r]),
-            Some(parse_regions(sido)),
-            "{line}"
-        );
+        assert_eq!(from_code.map(|r| vec![r]), Some(parse_regions(sido)), "{line}");
         seen.extend(from_code);
     }
     seen.sort();
@@ -191,20 +193,14 @@ fn kstartup_support_amounts() {
             "해외시장 진출자금 최소 25백만원에서 최대 40백만원 내 차등지원",
             25_000_000,
         ),
-        (
-            "사업화 자금 최대 2천만원 (자세한 내용은 첨부파일 참조)",
-            20_000_000,
-        ),
+        ("사업화 자금 최대 2천만원 (자세한 내용은 첨부파일 참조)", 20_000_000),
         (
             "사업화자금 지원(기업당 최대 2,000만원) - 창업공간 지원(무상제공)",
             20_000_000,
         ),
         ("선발 8개사 대상 총 26억원 이내 先투자", 2_600_000_000),
         ("사무실 월 임차료 50% 지원(최대 50만원) 최대10개월", 500_000),
-        (
-            "창업사업화에 소요되는 자금 평균 0.4억원, 창업프로그램 등",
-            40_000_000,
-        ),
+        ("창업사업화에 소요되는 자금 평균 0.4억원, 창업프로그램 등", 40_000_000),
     ];
     for (raw, want) in contents {
         assert_eq!(parse_krw(raw), Some(want), "{raw}");

@@ -66,10 +66,7 @@ impl Keys {
 }
 
 pub(crate) fn field_u64(fields: &HashMap<String, String>, name: &str) -> u64 {
-    fields
-        .get(name)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_default()
+    fields.get(name).and_then(|v| v.parse().ok()).unwrap_or_default()
 }
 
 pub(crate) fn field_u32(fields: &HashMap<String, String>, name: &str) -> u32 {
@@ -86,6 +83,11 @@ impl Queue {
     }
 
     /// The key prefix.
+    /// The command connection, for callers that keep their own keys on the queue Redis.
+    pub fn connection(&self) -> &ConnectionManager {
+        &self.conn
+    }
+
     pub fn prefix(&self) -> &str {
         &self.prefix
     }

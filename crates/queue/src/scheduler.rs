@@ -94,17 +94,11 @@ impl Scheduler {
         self.fire_entry(entry, tick).await
     }
 
-    async fn fire_entry(
-        &self,
-        entry: &Entry,
-        tick: DateTime<FixedOffset>,
-    ) -> Result<Option<JobId>> {
+    async fn fire_entry(&self, entry: &Entry, tick: DateTime<FixedOffset>) -> Result<Option<JobId>> {
         let keys = self.queue.keys(&entry.queue)?;
         let idem = entry.job.idempotency_key.clone().unwrap_or_default();
         let id = JobId::random();
-        let px = u64::try_from(self.tick_ttl.as_millis())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let px = u64::try_from(self.tick_ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let reply: Option<(String, i64)> = scripts::CRON_FIRE
             .key(self.queue.cron_key(&entry.name, tick.timestamp()))
             .key(&keys.stream)
@@ -128,11 +122,8 @@ impl Scheduler {
         tokio::pin!(shutdown);
         let zone = kst();
         let start = Utc::now().with_timezone(&zone);
-        let mut next: Vec<Option<DateTime<FixedOffset>>> = self
-            .entries
-            .iter()
-            .map(|e| e.schedule.after(&start).next())
-            .collect();
+        let mut next: Vec<Option<DateTime<FixedOffset>>> =
+            self.entries.iter().map(|e| e.schedule.after(&start).next()).collect();
         loop {
             let Some((i, tick)) = next
                 .iter()
@@ -179,8 +170,7 @@ impl Scheduler {
                 }
             }
             // The next tick after this one, skipping those already too old to fire.
-            let floor = Utc::now().with_timezone(&zone)
-                - chrono::Duration::from_std(self.catch_up).unwrap_or_default();
+            let floor = Utc::now().with_timezone(&zone) - chrono::Duration::from_std(self.catch_up).unwrap_or_default();
             let from = if tick < floor { floor } else { tick };
             if let Some(slot) = next.get_mut(i) {
                 *slot = entry.schedule.after(&from).next();

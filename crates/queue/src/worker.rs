@@ -181,24 +181,16 @@ fn default_name() -> String {
 /// `XREADGROUP` (a blocking command on a multiplexed connection would stall every other command
 /// behind it), with a response timeout of `block + 5 s` so that the block does not time out.
 /// Both reconnect by themselves after Redis restarts.
-pub async fn connect(
-    client: &redis::Client,
-    block: Duration,
-) -> Result<(ConnectionManager, ConnectionManager)> {
+pub async fn connect(client: &redis::Client, block: Duration) -> Result<(ConnectionManager, ConnectionManager)> {
     let base = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_max_delay(Duration::from_secs(2))
         .set_number_of_retries(3);
     let cmd = client
-        .get_connection_manager_with_config(
-            base.clone()
-                .set_response_timeout(Some(Duration::from_secs(5))),
-        )
+        .get_connection_manager_with_config(base.clone().set_response_timeout(Some(Duration::from_secs(5))))
         .await?;
     let reader = client
-        .get_connection_manager_with_config(
-            base.set_response_timeout(Some(block + Duration::from_secs(5))),
-        )
+        .get_connection_manager_with_config(base.set_response_timeout(Some(block + Duration::from_secs(5))))
         .await?;
     Ok((cmd, reader))
 }
@@ -268,12 +260,7 @@ impl Worker {
     /// Runs jobs of `queue` with `handler` until `shutdown` completes, then stops reading, waits
     /// up to `shutdown_timeout` for running handlers, and returns. Returns an error only for an
     /// invalid queue name; Redis errors are logged and waited out.
-    pub async fn run<H: Handler>(
-        self,
-        queue: &str,
-        handler: H,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<()> {
+    pub async fn run<H: Handler>(self, queue: &str, handler: H, shutdown: impl Future<Output = ()>) -> Result<()> {
         let keys = self.queue.keys(queue)?;
         let Worker {
             queue: q,
@@ -391,10 +378,7 @@ impl Worker {
 
         drop(mover);
         let drain = async { while tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(ctx.config.shutdown_timeout, drain)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(ctx.config.shutdown_timeout, drain).await.is_err() {
             tracing::warn!(
                 queue = %ctx.queue_name,
                 running = tasks.len(),
@@ -470,8 +454,7 @@ impl Ctx {
     }
 
     async fn reclaim(&self, cursor: &str) -> redis::RedisResult<(String, Option<Entry>)> {
-        let min_idle =
-            u64::try_from(self.config.visibility_timeout.as_millis()).unwrap_or(u64::MAX);
+        let min_idle = u64::try_from(self.config.visibility_timeout.as_millis()).unwrap_or(u64::MAX);
         let reply: Vec<redis::Value> = scripts::RECLAIM
             .key(&self.keys.stream)
             .arg(&self.config.name)
@@ -615,11 +598,7 @@ impl Ctx {
 
 type ReadReply = Option<Vec<(String, Vec<(String, Vec<String>)>)>>;
 
-async fn read(
-    reader: &mut ConnectionManager,
-    ctx: &Ctx,
-    block: Duration,
-) -> redis::RedisResult<Option<Entry>> {
+async fn read(reader: &mut ConnectionManager, ctx: &Ctx, block: Duration) -> redis::RedisResult<Option<Entry>> {
     let reply: ReadReply = redis::cmd("XREADGROUP")
         .arg("GROUP")
         .arg(GROUP)
@@ -681,12 +660,7 @@ async fn mover_loop(ctx: Arc<Ctx>) {
 
 /// Runs one delivered entry to its end: completed, retried, dead-lettered, or left pending
 /// (Redis unreachable for longer than the visibility timeout, or the task aborted).
-async fn process<H: Handler>(
-    ctx: Arc<Ctx>,
-    handler: Arc<H>,
-    entry: Entry,
-    _permit: OwnedSemaphorePermit,
-) {
+async fn process<H: Handler>(ctx: Arc<Ctx>, handler: Arc<H>, entry: Entry, _permit: OwnedSemaphorePermit) {
     if entry.job_id.is_empty() {
         // Not one of ours (no `id` field): drop it so it does not come back forever.
         ctx.complete(&entry).await;
@@ -799,20 +773,10 @@ mod tests {
             cap: Duration::from_secs(1),
         };
         for _ in 0..200 {
-            for (attempt, nominal) in [
-                (1, 100),
-                (2, 200),
-                (3, 400),
-                (4, 800),
-                (5, 1000),
-                (40, 1000),
-            ] {
+            for (attempt, nominal) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (40, 1000)] {
                 let d = b.delay(attempt).as_secs_f64() * 1000.0;
                 let n = f64::from(nominal);
-                assert!(
-                    d >= n * 0.8 - 1e-6 && d <= n * 1.2 + 1e-6,
-                    "attempt {attempt}: {d} ms"
-                );
+                assert!(d >= n * 0.8 - 1e-6 && d <= n * 1.2 + 1e-6, "attempt {attempt}: {d} ms");
             }
         }
         let huge = Backoff {

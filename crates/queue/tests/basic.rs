@@ -20,10 +20,7 @@ fn spawn_worker<H: queue::Handler>(
     worker: queue::Worker,
     q: &str,
     handler: H,
-) -> (
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<queue::Result<()>>,
-) {
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<queue::Result<()>>) {
     let (stop, stopped) = oneshot::channel::<()>();
     let q = q.to_owned();
     let task = tokio::spawn(async move {
@@ -36,12 +33,7 @@ fn spawn_worker<H: queue::Handler>(
     (stop, task)
 }
 
-async fn stop(
-    s: (
-        oneshot::Sender<()>,
-        tokio::task::JoinHandle<queue::Result<()>>,
-    ),
-) {
+async fn stop(s: (oneshot::Sender<()>, tokio::task::JoinHandle<queue::Result<()>>)) {
     let _ = s.0.send(());
     tokio::time::timeout(Duration::from_secs(10), s.1)
         .await
@@ -111,10 +103,7 @@ async fn enqueue_handle_ack() {
     assert_eq!(metrics.snapshot().jobs_completed, 1);
     // Acked and deleted: no stream entry, no job hash left behind.
     let mut conn = t.conn.clone();
-    let len: u64 = conn
-        .xlen(format!("{}:q:mail:stream", t.prefix))
-        .await
-        .expect("xlen");
+    let len: u64 = conn.xlen(format!("{}:q:mail:stream", t.prefix)).await.expect("xlen");
     let exists: bool = conn
         .exists(format!("{}:q:mail:job:{id}", t.prefix))
         .await
@@ -188,10 +177,7 @@ async fn retry_with_backoff_then_success() {
     let gap1 = seen[1].1 - seen[0].1;
     let gap2 = seen[2].1 - seen[1].1;
     assert!(gap1 >= Duration::from_millis(240), "first backoff {gap1:?}");
-    assert!(
-        gap2 >= Duration::from_millis(480),
-        "second backoff {gap2:?}"
-    );
+    assert!(gap2 >= Duration::from_millis(480), "second backoff {gap2:?}");
     assert!(gap2 < Duration::from_secs(3), "second backoff {gap2:?}");
     let m = metrics.snapshot();
     assert_eq!(
@@ -258,9 +244,7 @@ async fn max_attempts_then_dead_with_last_error() {
     let w = spawn_worker(
         worker,
         "m",
-        recorder(&seen, |job| {
-            Err(JobError::Retry(format!("boom {}", job.attempt)))
-        }),
+        recorder(&seen, |job| Err(JobError::Retry(format!("boom {}", job.attempt)))),
     );
     wait_stats(
         &t,
@@ -352,10 +336,7 @@ async fn retry_dead_and_discard_dead() {
         .retry_dead("x", &queue::JobId::from("nonexistent"))
         .await
         .expect("retry_dead"));
-    wait_until("the retried job to complete", LIMIT, || async {
-        count(&seen) == 3
-    })
-    .await;
+    wait_until("the retried job to complete", LIMIT, || async { count(&seen) == 3 }).await;
     wait_stats(&t, "x", QueueStats::default()).await;
     stop(w).await;
     let seen = seen.lock().expect("lock").clone();
@@ -363,10 +344,7 @@ async fn retry_dead_and_discard_dead() {
     assert_eq!(seen[2].0.attempt, 1, "retry_dead resets the attempts");
     let mut conn = t.conn.clone();
     for id in [&a, &b] {
-        let exists: bool = conn
-            .exists(format!("{}:q:x:job:{id}", t.prefix))
-            .await
-            .expect("exists");
+        let exists: bool = conn.exists(format!("{}:q:x:job:{id}", t.prefix)).await.expect("exists");
         assert!(!exists, "job {id} left behind");
     }
     t.cleanup().await;

@@ -48,9 +48,7 @@ async fn done_count(t: &TestRedis) -> Option<u64> {
 
 /// Lines in the results file so far.
 fn result_lines(path: &std::path::Path) -> usize {
-    std::fs::read_to_string(path)
-        .map(|s| s.lines().count())
-        .unwrap_or(0)
+    std::fs::read_to_string(path).map(|s| s.lines().count()).unwrap_or(0)
 }
 
 /// Waits (bounded) until at least `n` jobs are done.
@@ -93,8 +91,7 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
             spec.payload["fail"] = json!("once");
             fail_once += 1;
         } else if i % 10 == 3 {
-            spec = spec
-                .run_at(SystemTime::now() + Duration::from_millis(1000 + (i as u64 * 7) % 3000));
+            spec = spec.run_at(SystemTime::now() + Duration::from_millis(1000 + (i as u64 * 7) % 3000));
             delayed += 1;
         }
         let id = t.queue.enqueue(QUEUE, &spec).await.expect("enqueue");
@@ -242,8 +239,5 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
         "{file_dups} duplicates: more than the kills can explain"
     );
     assert!(redis_dups as usize <= file_dups);
-    assert!(
-        redelivered >= 1,
-        "the SIGKILLs should have caught jobs in flight"
-    );
+    assert!(redelivered >= 1, "the SIGKILLs should have caught jobs in flight");
 }

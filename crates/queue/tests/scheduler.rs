@@ -18,12 +18,7 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
     let mut tasks = Vec::new();
     for _ in 0..3 {
         let s = Scheduler::new(t.queue.clone())
-            .add(
-                "every-second",
-                "* * * * * *",
-                "cron",
-                JobSpec::new("tick", json!({})),
-            )
+            .add("every-second", "* * * * * *", "cron", JobSpec::new("tick", json!({})))
             .expect("valid entry");
         tasks.push(tokio::spawn(s.run(tokio::time::sleep(window))));
     }
@@ -49,10 +44,7 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
         v
     };
     ticks.sort_unstable();
-    let jobs: u64 = conn
-        .xlen(format!("{}:q:cron:stream", t.prefix))
-        .await
-        .expect("xlen");
+    let jobs: u64 = conn.xlen(format!("{}:q:cron:stream", t.prefix)).await.expect("xlen");
     assert!(
         (4..=5).contains(&ticks.len()),
         "a 4.5 s window holds 4 or 5 ticks, got {ticks:?}"
@@ -61,11 +53,7 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
         ticks.windows(2).all(|w| w[1] - w[0] == 1),
         "consecutive seconds: {ticks:?}"
     );
-    assert_eq!(
-        jobs,
-        ticks.len() as u64,
-        "one job per tick across 3 schedulers"
-    );
+    assert_eq!(jobs, ticks.len() as u64, "one job per tick across 3 schedulers");
     t.cleanup().await;
 }
 
@@ -73,17 +61,9 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
 async fn fire_enqueues_once_per_tick() {
     let t = TestRedis::shared("fire").await;
     let s = Scheduler::new(t.queue.clone())
-        .add(
-            "nightly",
-            "0 0 3 * * *",
-            "n",
-            JobSpec::new("report", json!({"a": 1})),
-        )
+        .add("nightly", "0 0 3 * * *", "n", JobSpec::new("report", json!({"a": 1})))
         .expect("valid entry");
-    let tick = kst()
-        .with_ymd_and_hms(2026, 1, 2, 3, 0, 0)
-        .single()
-        .expect("tick");
+    let tick = kst().with_ymd_and_hms(2026, 1, 2, 3, 0, 0).single().expect("tick");
     assert!(s.fire("nightly", tick).await.expect("fire").is_some());
     assert!(s.fire("nightly", tick).await.expect("fire").is_none());
     let next = tick + chrono::Duration::days(1);
@@ -105,9 +85,7 @@ fn cron_is_evaluated_in_kst() {
     let next = schedule.after(&at).next().expect("next");
     assert_eq!(
         next.with_timezone(&Utc),
-        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
-            .single()
-            .expect("time")
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().expect("time")
     );
 }
 

@@ -136,11 +136,7 @@ async fn a_long_job_is_not_stolen_while_its_worker_heartbeats() {
         }));
     }
     wait_until("the long job to finish", LIMIT, || async {
-        metrics
-            .iter()
-            .map(|m| m.snapshot().jobs_completed)
-            .sum::<u64>()
-            == 1
+        metrics.iter().map(|m| m.snapshot().jobs_completed).sum::<u64>() == 1
     })
     .await;
     // A steal would show within another reclaim interval.
@@ -158,10 +154,7 @@ async fn a_long_job_is_not_stolen_while_its_worker_heartbeats() {
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the job ran more than once");
     let reclaimed: u64 = metrics.iter().map(|m| m.snapshot().jobs_reclaimed).sum();
     assert_eq!(reclaimed, 0);
-    assert_eq!(
-        t.queue.stats("l").await.expect("stats"),
-        QueueStats::default()
-    );
+    assert_eq!(t.queue.stats("l").await.expect("stats"), QueueStats::default());
     t.cleanup().await;
 }
 
@@ -200,21 +193,14 @@ async fn per_queue_concurrency_is_honoured() {
         )
         .await
     });
-    wait_until("12 jobs", LIMIT, || async {
-        done.load(Ordering::SeqCst) == 12
-    })
-    .await;
+    wait_until("12 jobs", LIMIT, || async { done.load(Ordering::SeqCst) == 12 }).await;
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), task)
         .await
         .expect("stops")
         .expect("task")
         .expect("result");
-    assert_eq!(
-        max.load(Ordering::SeqCst),
-        3,
-        "at most 3 at once, and 3 reached"
-    );
+    assert_eq!(max.load(Ordering::SeqCst), 3, "at most 3 at once, and 3 reached");
     t.cleanup().await;
 }
 
@@ -292,16 +278,7 @@ async fn idle_consumers_without_pending_jobs_are_pruned() {
         .expect("enqueue");
     // "ghost-busy" holds the job (as a process that died mid-job); "ghost-idle" holds nothing.
     let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg(&[
-            "GROUP",
-            "workers",
-            "ghost-busy",
-            "COUNT",
-            "1",
-            "STREAMS",
-            &stream,
-            ">",
-        ])
+        .arg(&["GROUP", "workers", "ghost-busy", "COUNT", "1", "STREAMS", &stream, ">"])
         .query_async(&mut conn)
         .await
         .expect("xreadgroup");
@@ -317,13 +294,9 @@ async fn idle_consumers_without_pending_jobs_are_pruned() {
     let w = t.worker().await.config(config).name("live");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        w.run(
-            "p",
-            |_job: Job| async { Ok::<(), JobError>(()) },
-            async move {
-                let _ = stopped.await;
-            },
-        )
+        w.run("p", |_job: Job| async { Ok::<(), JobError>(()) }, async move {
+            let _ = stopped.await;
+        })
         .await
     });
     let names = || {

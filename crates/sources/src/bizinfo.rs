@@ -58,11 +58,7 @@ fn attachments(names: Option<String>, urls: Option<String>, out: &mut Vec<RawAtt
         if url.is_some() && out.iter().any(|a| a.url == url) {
             continue;
         }
-        out.push(RawAttachment {
-            name,
-            url,
-            size: None,
-        });
+        out.push(RawAttachment { name, url, size: None });
     }
 }
 
@@ -81,11 +77,7 @@ fn program(item: &Value, kind: Kind, ctx: &ParseContext) -> Option<RawProgram> {
     p.source_url = field(item, "pblancUrl")
         .and_then(|u| absolute_url(SITE, &u))
         .or_else(|| Some(format!("{VIEW}{id}")));
-    attachments(
-        field(item, "fileNm"),
-        field(item, "flpthNm"),
-        &mut p.attachments,
-    );
+    attachments(field(item, "fileNm"), field(item, "flpthNm"), &mut p.attachments);
     attachments(
         field(item, "printFileNm"),
         field(item, "printFlpthNm"),
@@ -110,8 +102,7 @@ fn items(v: &Value) -> Vec<&Value> {
 pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::BizinfoApi;
     let text = html::decode(body, ctx.content_type.as_deref())?;
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     let mut page = Page::default();
     let list = if let Some(arr) = value.get("jsonArray") {
         items(arr)
@@ -120,9 +111,7 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         let code = header.and_then(|h| field(h, "resultCode"));
         if let Some(code) = code.filter(|c| c != "00" && c != "0") {
             return Err(ParseError::ApiError {
-                message: header
-                    .and_then(|h| field(h, "resultMsg"))
-                    .unwrap_or_default(),
+                message: header.and_then(|h| field(h, "resultMsg")).unwrap_or_default(),
                 code,
             });
         }
@@ -184,10 +173,7 @@ pub(crate) fn parse_rss(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         let mut p = RawProgram::new(ctx, kind, id.clone(), title);
         p.ministry = rss_text(item, &["author", "jrsdInsttNm"]);
         p.agency = rss_text(item, &["excInsttNm"]);
-        p.category = rss_text(
-            item,
-            &["lcategory", "category", "pldirSportRealmLclasCodeNm"],
-        );
+        p.category = rss_text(item, &["lcategory", "category", "pldirSportRealmLclasCodeNm"]);
         p.regions_raw = rss_text(item, &["hashTags", "hashtags"]);
         p.target_raw = rss_text(item, &["trgetNm"]);
         p.period_raw = rss_text(item, &["reqstDt", "reqstBeginEndDe"]);

@@ -44,13 +44,10 @@ fn optional(kind: Kind, css: Option<&str>) -> Result<Option<Selector>, ParseErro
 }
 
 fn compile(kind: Kind, ctx: &ParseContext) -> Result<(Compiled, &HtmlSelectors), ParseError> {
-    let s = ctx
-        .selectors
-        .as_ref()
-        .ok_or_else(|| ParseError::Selectors {
-            kind,
-            reason: "선택자 설정이 없습니다 / no selectors configured".into(),
-        })?;
+    let s = ctx.selectors.as_ref().ok_or_else(|| ParseError::Selectors {
+        kind,
+        reason: "선택자 설정이 없습니다 / no selectors configured".into(),
+    })?;
     let title = optional(kind, Some(&s.title))?.ok_or_else(|| ParseError::Selectors {
         kind,
         reason: "title 선택자가 비어 있습니다 / empty title selector".into(),
@@ -92,9 +89,7 @@ fn title_of(el: ElementRef<'_>) -> Option<String> {
         .map(normalize::clean_line)
         .filter(|t| !t.is_empty() && !t.contains("새창"));
     match (shown, attr) {
-        (Some(s), Some(a)) if (s.ends_with("..") || s.ends_with('…')) && a.len() > s.len() => {
-            Some(a)
-        }
+        (Some(s), Some(a)) if (s.ends_with("..") || s.ends_with('…')) && a.len() > s.len() => Some(a),
         (Some(s), _) => Some(s),
         (None, a) => a,
     }
@@ -112,13 +107,7 @@ fn title_says_error(doc: &Html, kind: Kind) -> Option<ParseError> {
     ["에러", "오류", "error", "404", "not found", "존재하지 않"]
         .iter()
         .any(|p| lower.contains(p))
-        .then(|| {
-            html::missing(
-                kind,
-                doc,
-                &format!("오류 페이지 제목 / error page title '{title}'"),
-            )
-        })
+        .then(|| html::missing(kind, doc, &format!("오류 페이지 제목 / error page title '{title}'")))
 }
 
 fn base(ctx: &ParseContext) -> &str {
@@ -223,25 +212,14 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     };
     let title = html::first(container, &sel.title)
         .and_then(title_of)
-        .ok_or_else(|| {
-            html::missing(
-                kind,
-                &doc,
-                "제목 없음 / no element matches the title selector",
-            )
-        })?;
+        .ok_or_else(|| html::missing(kind, &doc, "제목 없음 / no element matches the title selector"))?;
     let url = absolute_url(&ctx.url, &ctx.url);
     let id = cfg
         .id_param
         .as_deref()
         .and_then(|p| query_param(&ctx.url, p))
         .or_else(|| url.clone())
-        .ok_or_else(|| {
-            ParseError::not_announcement(
-                kind,
-                "URL에서 id를 찾을 수 없음 / no id in the fetched URL",
-            )
-        })?;
+        .ok_or_else(|| ParseError::not_announcement(kind, "URL에서 id를 찾을 수 없음 / no id in the fetched URL"))?;
     let mut p = RawProgram::new(ctx, kind, id, title);
     p.period_raw = text_at(container, sel.period.as_ref());
     p.agency = text_at(container, sel.agency.as_ref());
@@ -251,8 +229,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             .select(body_sel)
             .map(|e| html::strip_scripts(&e.html()))
             .collect();
-        p.body_html =
-            Some(parts.join("\n")).filter(|b| !normalize::html_to_text(b).trim().is_empty());
+        p.body_html = Some(parts.join("\n")).filter(|b| !normalize::html_to_text(b).trim().is_empty());
     }
     p.source_url = url;
     if let Some(att) = &sel.attachments {
@@ -260,11 +237,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             let Some(name) = title_of(a) else { continue };
             let url = href_of(a).and_then(|h| absolute_url(base(ctx), h));
             if !p.attachments.iter().any(|x| x.name == name && x.url == url) {
-                p.attachments.push(RawAttachment {
-                    name,
-                    url,
-                    size: None,
-                });
+                p.attachments.push(RawAttachment { name, url, size: None });
             }
         }
     }

@@ -33,10 +33,7 @@ pub(crate) fn decode(body: &[u8], content_type: Option<&str>) -> Result<String, 
     if let Some(text) = other.decode_without_bom_handling_and_without_replacement(body) {
         return Ok(text.into_owned());
     }
-    finish(
-        primary,
-        primary.decode_without_bom_handling(body).0.into_owned(),
-    )
+    finish(primary, primary.decode_without_bom_handling(body).0.into_owned())
 }
 
 fn finish(enc: &'static Encoding, text: String) -> Result<String, ParseError> {
@@ -45,9 +42,7 @@ fn finish(enc: &'static Encoding, text: String) -> Result<String, ParseError> {
     if bad > 8 && bad * 100 > total {
         return Err(ParseError::Encoding {
             charset: enc.name().to_string(),
-            reason: format!(
-                "{bad}/{total} 문자를 해석할 수 없음 / {bad} of {total} characters undecodable"
-            ),
+            reason: format!("{bad}/{total} 문자를 해석할 수 없음 / {bad} of {total} characters undecodable"),
         });
     }
     Ok(text)
@@ -95,10 +90,7 @@ pub(crate) fn selector(kind: Kind, css: &str) -> Result<Selector, ParseError> {
 }
 
 fn is_hidden(name: &str) -> bool {
-    matches!(
-        name,
-        "script" | "style" | "noscript" | "template" | "head" | "title"
-    )
+    matches!(name, "script" | "style" | "noscript" | "template" | "head" | "title")
 }
 
 /// Visible text of an element on one line: text nodes joined by spaces, scripts skipped,
@@ -185,9 +177,7 @@ pub(crate) fn strip_jsessionid(url: &str) -> String {
     let lower = url.to_ascii_lowercase();
     match lower.find(";jsessionid=") {
         Some(start) => {
-            let end = url[start..]
-                .find(['?', '#'])
-                .map_or(url.len(), |p| start + p);
+            let end = url[start..].find(['?', '#']).map_or(url.len(), |p| start + p);
             format!("{}{}", &url[..start], &url[end..])
         }
         None => url.to_string(),
@@ -279,9 +269,6 @@ mod tests {
         // Undeclared EUC-KR is still recognised.
         let (plain, _, _) = EUC_KR.encode("지원사업 공고");
         assert_eq!(decode(&plain, None).unwrap(), "지원사업 공고");
-        assert_eq!(
-            charset_param("text/html;charset=\"cp949\"").as_deref(),
-            Some("cp949")
-        );
+        assert_eq!(charset_param("text/html;charset=\"cp949\"").as_deref(), Some("cp949"));
     }
 }

@@ -37,17 +37,11 @@ fn number(v: Option<&Value>) -> Option<u64> {
 pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::IrisList;
     let text = html::decode(body, ctx.content_type.as_deref())?;
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     let rows = ["listBsnsAncmBtinSitu", "listBsnsAncm", "list"]
         .iter()
         .find_map(|k| value.get(k).and_then(Value::as_array))
-        .ok_or_else(|| {
-            ParseError::malformed(
-                kind,
-                "listBsnsAncmBtinSitu 배열 없음 / no listBsnsAncmBtinSitu array",
-            )
-        })?;
+        .ok_or_else(|| ParseError::malformed(kind, "listBsnsAncmBtinSitu 배열 없음 / no listBsnsAncmBtinSitu array"))?;
     let mut page = Page::default();
     for row in rows {
         let (Some(id), Some(title)) = (field(row, "ancmId"), field(row, "ancmTl")) else {
@@ -61,11 +55,7 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
         p.category = Some(CATEGORY.into());
         p.period_raw = match (field(row, "rcveStrDe"), field(row, "rcveEndDe")) {
             (None, None) => None,
-            (b, e) => Some(format!(
-                "{} ~ {}",
-                b.unwrap_or_default(),
-                e.unwrap_or_default()
-            )),
+            (b, e) => Some(format!("{} ~ {}", b.unwrap_or_default(), e.unwrap_or_default())),
         };
         p.published_raw = field(row, "ancmDe");
         p.target_raw = field(row, "pbofrTpSeNmLst");
@@ -108,8 +98,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             .find(|(l, v)| l == name && !v.is_empty())
             .map(|(_, v)| v.clone())
     };
-    let title =
-        get("공고명").ok_or_else(|| html::missing(kind, &doc, "공고명 없음 / no 공고명 field"))?;
+    let title = get("공고명").ok_or_else(|| html::missing(kind, &doc, "공고명 없음 / no 공고명 field"))?;
     let id = query_param(&ctx.url, "ancmId")
         .or_else(|| {
             let input = selector(kind, "input[name=ancmId]").ok()?;
@@ -128,11 +117,8 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     p.category = Some(CATEGORY.into());
     p.period_raw = get("접수기간");
     p.published_raw = get("공고일자");
-    p.body_html = html::first(
-        root,
-        &selector(kind, ".tb_contents .se-contents, .se-contents")?,
-    )
-    .and_then(html::body_html);
+    p.body_html =
+        html::first(root, &selector(kind, ".tb_contents .se-contents, .se-contents")?).and_then(html::body_html);
     p.source_url = Some(view_url(&id));
     let files = selector(kind, "ul.add_file a, a[href*='downloadAtchFile']")?;
     let name_sel = selector(kind, ".text")?;
@@ -147,11 +133,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
         let size = js_arg(href, 3).and_then(|s| s.parse().ok());
         if !p.attachments.iter().any(|x| x.name == name) {
             // Downloads are a JS call with document/file ids, not a link.
-            p.attachments.push(RawAttachment {
-                name,
-                url: None,
-                size,
-            });
+            p.attachments.push(RawAttachment { name, url: None, size });
         }
     }
     Ok(Page {

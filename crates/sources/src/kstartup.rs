@@ -10,8 +10,7 @@ use crate::xml::{self, Element};
 use crate::{EligibilityCode, Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
 const SITE: &str = "https://www.k-startup.go.kr";
-const VIEW: &str =
-    "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn=";
+const VIEW: &str = "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn=";
 
 fn view_url(sn: &str) -> String {
     format!("{VIEW}{sn}")
@@ -145,17 +144,9 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     p.source_url = field(item, "detl_pg_url")
         .and_then(|u| with_scheme(&u))
         .or_else(|| Some(view_url(&sn)));
-    split_list(
-        field(item, "aply_trgt"),
-        "applicant_type",
-        &mut p.eligibility,
-    );
+    split_list(field(item, "aply_trgt"), "applicant_type", &mut p.eligibility);
     split_list(field(item, "biz_enyy"), "business_age", &mut p.eligibility);
-    split_list(
-        field(item, "biz_trgt_age"),
-        "representative_age",
-        &mut p.eligibility,
-    );
+    split_list(field(item, "biz_trgt_age"), "representative_age", &mut p.eligibility);
     Some(p)
 }
 
@@ -195,27 +186,17 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
             ));
         }
         if root.descendants_named("data").is_empty() && root.descendants_named("item").is_empty() {
-            return Err(ParseError::malformed(
-                kind,
-                "<data>/<item> 없음 / no <data> or <item>",
-            ));
+            return Err(ParseError::malformed(kind, "<data>/<item> 없음 / no <data> or <item>"));
         }
         let mut meta = Map::new();
-        for k in [
-            "totalCount",
-            "matchCount",
-            "page",
-            "perPage",
-            "currentCount",
-        ] {
+        for k in ["totalCount", "matchCount", "page", "perPage", "currentCount"] {
             if let Some(v) = xml_count(&root, k) {
                 meta.insert(k.into(), v);
             }
         }
         (xml_rows(&root), Value::Object(meta))
     } else {
-        let value: Value = serde_json::from_str(trimmed)
-            .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+        let value: Value = serde_json::from_str(trimmed).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
         if let Some(err) = data_go_kr_error(&value) {
             return Err(err);
         }
@@ -229,12 +210,7 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
                     .ok_or_else(|| ParseError::malformed(kind, "data 배열 없음 / no data array"))?;
                 (rows, value)
             }
-            _ => {
-                return Err(ParseError::malformed(
-                    kind,
-                    "JSON 객체가 아님 / not a JSON object",
-                ))
-            }
+            _ => return Err(ParseError::malformed(kind, "JSON 객체가 아님 / not a JSON object")),
         }
     };
     let mut page = Page {
@@ -319,10 +295,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     let base = if ctx.url.is_empty() { SITE } else { &ctx.url };
     let name_sel = selector(kind, "a.file_bg")?;
     let down_sel = selector(kind, "a.btn_down[href], a[href*='fileDownload']")?;
-    for li in root.select(&selector(
-        kind,
-        ".board_file li.clear, .board_file > ul > li",
-    )?) {
+    for li in root.select(&selector(kind, ".board_file li.clear, .board_file > ul > li")?) {
         let Some(name) = html::first(li, &name_sel).and_then(opt_text) else {
             continue;
         };
@@ -330,11 +303,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             .and_then(|a| a.value().attr("href"))
             .and_then(|h| absolute_url(base, h));
         if !p.attachments.iter().any(|a| a.name == name) {
-            p.attachments.push(RawAttachment {
-                name,
-                url,
-                size: None,
-            });
+            p.attachments.push(RawAttachment { name, url, size: None });
         }
     }
     Ok(Page {

@@ -35,19 +35,13 @@ fn base(ctx: &ParseContext) -> &str {
 
 /// `None` for amounts NTIS publishes as zero ("not published"): `0`, `0 억원`.
 fn budget(raw: Option<String>) -> Option<String> {
-    raw.filter(|b| {
-        b.chars().any(|c| c.is_ascii_digit() && c != '0') || !b.chars().any(|c| c.is_ascii_digit())
-    })
+    raw.filter(|b| b.chars().any(|c| c.is_ascii_digit() && c != '0') || !b.chars().any(|c| c.is_ascii_digit()))
 }
 
 fn period(begin: Option<&str>, end: Option<&str>) -> Option<String> {
     match (begin, end) {
         (None, None) => None,
-        (b, e) => Some(
-            format!("{} ~ {}", b.unwrap_or(""), e.unwrap_or(""))
-                .trim()
-                .to_string(),
-        ),
+        (b, e) => Some(format!("{} ~ {}", b.unwrap_or(""), e.unwrap_or("")).trim().to_string()),
     }
 }
 
@@ -107,8 +101,7 @@ fn detail_uid(doc: &Html, ctx: &ParseContext) -> Option<String> {
             if param {
                 uid_of(v)
             } else {
-                Some(v.trim().to_string())
-                    .filter(|v| v.chars().all(|c| c.is_ascii_digit()) && !v.is_empty())
+                Some(v.trim().to_string()).filter(|v| v.chars().all(|c| c.is_ascii_digit()) && !v.is_empty())
             }
         })
     };
@@ -159,15 +152,11 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     let kind = Kind::NtisDetail;
     let doc = html::document(body, ctx.content_type.as_deref())?;
     let root = doc.root_element();
-    let title = html::first(
-        root,
-        &selector(kind, "h1.ditail_tit, .ditail_tit, .notice_view h1")?,
-    )
-    .and_then(opt_text)
-    .ok_or_else(|| html::missing(kind, &doc, "공고 제목(h1.ditail_tit) 없음 / no title"))?;
-    let uid = detail_uid(&doc, ctx).ok_or_else(|| {
-        html::missing(kind, &doc, "roRndUid 없음 / no roRndUid on the page or URL")
-    })?;
+    let title = html::first(root, &selector(kind, "h1.ditail_tit, .ditail_tit, .notice_view h1")?)
+        .and_then(opt_text)
+        .ok_or_else(|| html::missing(kind, &doc, "공고 제목(h1.ditail_tit) 없음 / no title"))?;
+    let uid = detail_uid(&doc, ctx)
+        .ok_or_else(|| html::missing(kind, &doc, "roRndUid 없음 / no roRndUid on the page or URL"))?;
     let fields = labels(&doc);
     let get = |names: &[&str]| {
         fields
@@ -220,21 +209,16 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             _ => None,
         };
         if !p.attachments.iter().any(|x| x.name == name) {
-            p.attachments.push(RawAttachment {
-                name,
-                url,
-                size: None,
-            });
+            p.attachments.push(RawAttachment { name, url, size: None });
         }
     }
     let mut page = Page::default();
     // The IRIS announcement this call is published from, for the fuller record.
     let link_sel = selector(kind, "a[href*='retrieveBsnsAncmView']")?;
-    if let Some(iris) = root.select(&link_sel).find_map(|a| {
-        a.value()
-            .attr("href")
-            .and_then(|h| absolute_url(base(ctx), h))
-    }) {
+    if let Some(iris) = root
+        .select(&link_sel)
+        .find_map(|a| a.value().attr("href").and_then(|h| absolute_url(base(ctx), h)))
+    {
         page.detail_urls.push(iris);
     }
     page.programs.push(p);
@@ -265,20 +249,14 @@ fn json_str(row: &Value, key: &str) -> Option<String> {
 /// Rows a scraper extracted from the list (`[{"공고명": …, "상세_URL": …}, …]`).
 fn parse_list_json(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::NtisList;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     let rows = match &value {
         Value::Array(rows) => rows,
         Value::Object(o) => o
             .values()
             .find_map(Value::as_array)
             .ok_or_else(|| ParseError::malformed(kind, "행 배열 없음 / no array of rows"))?,
-        _ => {
-            return Err(ParseError::malformed(
-                kind,
-                "행 배열 없음 / no array of rows",
-            ))
-        }
+        _ => return Err(ParseError::malformed(kind, "행 배열 없음 / no array of rows")),
     };
     let mut page = Page::default();
     for row in rows {
@@ -292,10 +270,7 @@ fn parse_list_json(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
         let mut p = RawProgram::new(ctx, kind, uid.clone(), title);
         p.ministry = json_str(row, "부처명");
         p.category = Some(CATEGORY.into());
-        p.period_raw = period(
-            json_str(row, "접수일").as_deref(),
-            json_str(row, "마감일").as_deref(),
-        );
+        p.period_raw = period(json_str(row, "접수일").as_deref(), json_str(row, "마감일").as_deref());
         p.source_url = Some(view_url(&uid));
         page.detail_urls.push(view_url(&uid));
         page.programs.push(p);
@@ -311,11 +286,7 @@ fn parse_list_html(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
     let root = doc.root_element();
     let th = selector(kind, "thead th, tr th")?;
     let headers: Vec<String> = root.select(&th).map(text_of).collect();
-    let column = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.contains(n)))
-    };
+    let column = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.contains(n)));
     let col_ministry = column(&["부처"]);
     let col_begin = column(&["접수일", "접수시작"]);
     let col_end = column(&["마감일", "접수마감"]);
@@ -352,20 +323,12 @@ fn parse_list_html(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
         p.period_raw = period(cell(col_begin).as_deref(), cell(col_end).as_deref());
         p.source_url = Some(view_url(&uid));
         page.detail_urls.push(view_url(&uid));
-        if !page
-            .programs
-            .iter()
-            .any(|x: &RawProgram| x.external_id == uid)
-        {
+        if !page.programs.iter().any(|x: &RawProgram| x.external_id == uid) {
             page.programs.push(p);
         }
     }
     if page.programs.is_empty() && root.select(&tr).next().is_none() {
-        return Err(html::missing(
-            kind,
-            &doc,
-            "목록 표(tr) 없음 / no list table",
-        ));
+        return Err(html::missing(kind, &doc, "목록 표(tr) 없음 / no list table"));
     }
     page.total = total_count(&doc);
     page.next_page = next_page_index(&doc, ctx);
@@ -403,10 +366,7 @@ fn total_count(doc: &Html) -> Option<u64> {
 /// following number exists, the next page is the fetched URL with `pageIndex` set to it.
 fn next_page_index(doc: &Html, ctx: &ParseContext) -> Option<String> {
     let root = doc.root_element();
-    let paging = html::first(
-        root,
-        &selector(Kind::NtisList, ".paging, .pagination, .page").ok()?,
-    )?;
+    let paging = html::first(root, &selector(Kind::NtisList, ".paging, .pagination, .page").ok()?)?;
     let current: u64 = html::first(
         paging,
         &selector(Kind::NtisList, "strong, .on, .active, [aria-current]").ok()?,

@@ -87,10 +87,7 @@ fn regions(item: &Value) -> Option<String> {
 }
 
 fn attachments(item: &Value, out: &mut Vec<RawAttachment>) {
-    let pairs = [
-        ("pblancFileNm", "pblancFileUrl"),
-        ("pblancAttachNm", "pblancAttach"),
-    ];
+    let pairs = [("pblancFileNm", "pblancFileUrl"), ("pblancAttachNm", "pblancAttach")];
     for (name_key, url_key) in pairs {
         let names = pipes(field(item, name_key));
         let urls = pipes(field(item, url_key));
@@ -103,11 +100,7 @@ fn attachments(item: &Value, out: &mut Vec<RawAttachment>) {
             if url.is_some() && out.iter().any(|a| a.url == url) {
                 continue;
             }
-            out.push(RawAttachment {
-                name,
-                url,
-                size: None,
-            });
+            out.push(RawAttachment { name, url, size: None });
         }
     }
 }
@@ -123,11 +116,7 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     p.target_raw = field(item, "sportTrget");
     p.period_raw = match (line(item, "pblancBgnDt"), line(item, "pblancEndDt")) {
         (None, None) => None,
-        (b, e) => Some(format!(
-            "{} ~ {}",
-            b.unwrap_or_default(),
-            e.unwrap_or_default()
-        )),
+        (b, e) => Some(format!("{} ~ {}", b.unwrap_or_default(), e.unwrap_or_default())),
     };
     p.budget_raw = line(item, "sportMg").or_else(|| line(item, "maxSportAmt"));
     p.published_raw = line(item, "creatDt");
@@ -147,8 +136,7 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
 pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
     let kind = Kind::Sme24Api;
     let text = html::decode(body, ctx.content_type.as_deref())?;
-    let value: Value = serde_json::from_str(text.trim())
-        .map_err(|e| ParseError::malformed(kind, e.to_string()))?;
+    let value: Value = serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     if let Some(code) = field(&value, "resultCd").filter(|c| c != "0" && c != "00") {
         return Err(ParseError::ApiError {
             code,

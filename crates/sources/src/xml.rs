@@ -27,15 +27,11 @@ impl Element {
 
     /// First child with this local name (ASCII case-insensitive).
     pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.children.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
-        self.children
-            .iter()
-            .filter(move |c| c.name.eq_ignore_ascii_case(name))
+        self.children.iter().filter(move |c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// A child's text on one line, `None` when absent or blank.
@@ -95,18 +91,13 @@ pub(crate) fn parse(text: &str) -> Result<Element, String> {
     reader.config_mut().check_end_names = true;
     let mut stack = vec![Element::default()];
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "XML 오류 / XML error at byte {}: {e}",
-                reader.error_position()
-            )
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("XML 오류 / XML error at byte {}: {e}", reader.error_position()))?;
         match event {
             Event::Start(e) => {
                 if stack.len() > MAX_DEPTH {
-                    return Err(format!(
-                        "XML 중첩이 너무 깊습니다 / nesting deeper than {MAX_DEPTH}"
-                    ));
+                    return Err(format!("XML 중첩이 너무 깊습니다 / nesting deeper than {MAX_DEPTH}"));
                 }
                 stack.push(start(&e));
             }

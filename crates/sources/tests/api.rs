@@ -45,10 +45,7 @@ fn raw_program_keys_match_the_import_record() {
 
 #[test]
 fn sample_import_lines_deserialize() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/sample/programs.jsonl"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/programs.jsonl");
     let text = std::fs::read_to_string(path).expect("programs.jsonl");
     let mut n = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -29,11 +29,7 @@ fn native_flat_json_array() {
     assert_eq!(p.agency.as_deref(), Some("경기지방중소벤처기업청"));
     assert_eq!(p.target_raw.as_deref(), Some("소상공인"));
     assert_eq!(p.period_raw.as_deref(), Some("2026-10-02 ~ 2026-10-16"));
-    assert!(p
-        .regions_raw
-        .as_deref()
-        .unwrap_or_default()
-        .contains("경기"));
+    assert!(p.regions_raw.as_deref().unwrap_or_default().contains("경기"));
     // Two @-joined files plus the print version.
     assert_eq!(p.attachments.len(), 3);
     assert!(p.attachments[1]
@@ -42,18 +38,15 @@ fn native_flat_json_array() {
         .unwrap_or_default()
         .ends_with("fileSn=1"));
     // One item has no fileNm/flpthNm at all.
-    assert!(page.programs.iter().any(
-        |p| p.attachments.is_empty() || p.attachments.iter().all(|a| a.name.ends_with(".pdf"))
-    ));
+    assert!(page
+        .programs
+        .iter()
+        .any(|p| p.attachments.is_empty() || p.attachments.iter().all(|a| a.name.ends_with(".pdf"))));
 }
 
 #[test]
 fn native_item_envelope_written_by_hand() {
-    let page = ok(
-        Kind::BizinfoApi,
-        "written-bizinfo-jsonArray-item.json",
-        &api_ctx(),
-    );
+    let page = ok(Kind::BizinfoApi, "written-bizinfo-jsonArray-item.json", &api_ctx());
     assert_eq!(page.programs.len(), 1);
     let p = &page.programs[0];
     assert_eq!(
@@ -113,11 +106,7 @@ fn rss_written_from_documentation() {
     assert!(p.title.contains("R&D 제품"));
     assert_eq!(p.ministry.as_deref(), Some("전북특별자치도"));
     assert_eq!(p.period_raw.as_deref(), Some("2026-09-23 ~ 2026-10-08"));
-    assert!(p
-        .body_html
-        .as_deref()
-        .unwrap_or_default()
-        .starts_with("<p>"));
+    assert!(p.body_html.as_deref().unwrap_or_default().starts_with("<p>"));
     assert_eq!(p.attachments.len(), 1);
     assert_eq!(
         page.programs[1].title,
@@ -127,13 +116,8 @@ fn rss_written_from_documentation() {
 
 #[test]
 fn legacy_2012_euc_kr_list_page() {
-    let c = ctx("bizinfo", "http://www.bizinfo.go.kr/userPolicyInfoList.do")
-        .with_selectors(bizinfo_2012_list());
-    let page = ok(
-        Kind::GenericHtmlList,
-        "bizinfo-2012-list-venture-euckr.html",
-        &c,
-    );
+    let c = ctx("bizinfo", "http://www.bizinfo.go.kr/userPolicyInfoList.do").with_selectors(bizinfo_2012_list());
+    let page = ok(Kind::GenericHtmlList, "bizinfo-2012-list-venture-euckr.html", &c);
     let titles: Vec<_> = page.programs.iter().map(|p| p.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -170,10 +154,7 @@ fn legacy_2012_euc_kr_detail_page() {
     );
     let p = &page.programs[0];
     assert_eq!(p.external_id, "PI000123");
-    assert_eq!(
-        p.title,
-        "2012년도 투자연계 멘토링 초기기업 기술개발사업 시행계획"
-    );
+    assert_eq!(p.title, "2012년도 투자연계 멘토링 초기기업 기술개발사업 시행계획");
     assert_eq!(p.period_raw.as_deref(), Some("2012-06-12 ~ 2012-07-31"));
     assert_eq!(p.attachments.len(), 1);
     assert!(p.attachments[0].name.starts_with("(제2012-143호)"));
@@ -182,11 +163,7 @@ fn legacy_2012_euc_kr_detail_page() {
         .as_deref()
         .unwrap_or_default()
         .starts_with("http://www.bizinfo.go.kr/download?"));
-    assert!(p
-        .body_html
-        .as_deref()
-        .unwrap_or_default()
-        .contains("엔젤투자"));
+    assert!(p.body_html.as_deref().unwrap_or_default().contains("엔젤투자"));
     // Also when the charset only comes from the Content-Type header.
     let c2 = c.clone().with_content_type("text/html; charset=EUC-KR");
     let page2 = ok(

@@ -38,11 +38,7 @@ fn board_with_jsessionid_and_next_page() {
 
 #[test]
 fn iitp_404_page_is_not_an_announcement_page() {
-    let c = ctx(
-        "iitp",
-        "https://www.iitp.kr/kr/1/business/businessNotice/list.it",
-    )
-    .with_selectors(smtech_list());
+    let c = ctx("iitp", "https://www.iitp.kr/kr/1/business/businessNotice/list.it").with_selectors(smtech_list());
     for kind in [Kind::GenericHtmlList, Kind::GenericHtmlDetail] {
         match run(kind, "iitp-error-page-404-connect.html", &c) {
             Err(ParseError::NotAnAnnouncementPage { reason, .. }) => {
@@ -80,11 +76,7 @@ fn selectors_are_configuration() {
     )
     .expect("toml");
     assert_eq!(cfg.id_param.as_deref(), Some("ancmId"));
-    let c = ctx(
-        "smtech",
-        "https://www.smtech.go.kr/front/ifg/no/notice02_list.do",
-    )
-    .with_selectors(cfg);
+    let c = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do").with_selectors(cfg);
     assert_eq!(
         ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c)
             .programs

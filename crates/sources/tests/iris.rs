@@ -27,17 +27,10 @@ fn detail_page() {
     assert_eq!(p.period_raw.as_deref(), Some("2026-06-30 ~ 2026-07-31"));
     assert_eq!(p.published_raw.as_deref(), Some("2026-06-30"));
     assert_eq!(p.attachments.len(), 2);
-    assert_eq!(
-        p.attachments[0].name,
-        "[붙임1] 2026년 HFSP 협력사업 공고문.hwpx"
-    );
+    assert_eq!(p.attachments[0].name, "[붙임1] 2026년 HFSP 협력사업 공고문.hwpx");
     assert_eq!(p.attachments[0].size, Some(360_999));
     assert_eq!(p.attachments[1].size, Some(265_917));
-    assert!(p
-        .body_html
-        .as_deref()
-        .unwrap_or_default()
-        .contains("지원기간 : 1년"));
+    assert!(p.body_html.as_deref().unwrap_or_default().contains("지원기간 : 1년"));
 }
 
 #[test]
@@ -70,12 +63,7 @@ fn a_page_without_fields_is_not_an_announcement() {
         "iris",
         "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=1",
     );
-    let err = sources::parse(
-        Kind::IrisDetail,
-        b"<html><body><p>hello</p></body></html>",
-        &c,
-    )
-    .unwrap_err();
+    let err = sources::parse(Kind::IrisDetail, b"<html><body><p>hello</p></body></html>", &c).unwrap_err();
     assert!(
         matches!(err, sources::ParseError::NotAnAnnouncementPage { .. }),
         "{err}"

@@ -16,28 +16,16 @@ fn api() -> sources::ParseContext {
 
 #[test]
 fn api_sample() {
-    let page = ok(
-        Kind::KstartupApi,
-        "kstartup-api-announcement-list-sample.json",
-        &api(),
-    );
+    let page = ok(Kind::KstartupApi, "kstartup-api-announcement-list-sample.json", &api());
     assert_eq!(page.programs.len(), 5);
     assert_eq!(page.total, Some(29710));
-    assert!(page
-        .next_page
-        .as_deref()
-        .unwrap_or_default()
-        .contains("page=2"));
+    assert!(page.next_page.as_deref().unwrap_or_default().contains("page=2"));
     let p = &page.programs[0];
     assert_eq!(p.external_id, "178845");
     assert_eq!(p.agency.as_deref(), Some("(주)로우파트너스"));
     assert_eq!(p.regions_raw.as_deref(), Some("전국"));
     assert_eq!(p.period_raw.as_deref(), Some("2026-08-07 ~ 2026-08-18"));
-    assert!(p
-        .target_raw
-        .as_deref()
-        .unwrap_or_default()
-        .contains("1인 창조기업"));
+    assert!(p.target_raw.as_deref().unwrap_or_default().contains("1인 창조기업"));
     assert!(p
         .eligibility
         .iter()
@@ -54,10 +42,7 @@ fn api_sample() {
         .unwrap_or_default()
         .contains("https://bit.ly/3XSJDch"));
     assert_eq!(guided.regions_raw.as_deref(), Some("제주"));
-    assert!(page
-        .programs
-        .iter()
-        .all(|p| p.title == normalize::clean_line(&p.title)));
+    assert!(page.programs.iter().all(|p| p.title == normalize::clean_line(&p.title)));
 }
 
 #[test]
@@ -87,11 +72,7 @@ fn service_key_error_is_an_api_error() {
     }
     // The same envelope reaching the bizinfo data.go.kr parser.
     assert!(matches!(
-        run(
-            Kind::BizinfoApi,
-            "kstartup-api-service-key-error.json",
-            &api()
-        ),
+        run(Kind::BizinfoApi, "kstartup-api-service-key-error.json", &api()),
         Err(ParseError::ApiError { .. })
     ));
 }
@@ -106,19 +87,14 @@ fn projection_of_146_records_with_dirty_titles() {
     assert_eq!(page.programs.len(), 146);
     for p in &page.programs {
         assert!(!p.title.contains("&apos;"), "{}", p.title);
-        assert!(
-            !p.title.contains('\t') && !p.title.contains("  "),
-            "{:?}",
-            p.title
-        );
+        assert!(!p.title.contains('\t') && !p.title.contains("  "), "{:?}", p.title);
         assert_eq!(p.title.trim(), p.title);
         assert!(p.external_id.chars().all(|c| c.is_ascii_digit()));
     }
-    assert!(page.programs.iter().any(|p| p
-        .period_raw
-        .as_deref()
-        .unwrap_or_default()
-        .starts_with("2025-03-14")));
+    assert!(page
+        .programs
+        .iter()
+        .any(|p| p.period_raw.as_deref().unwrap_or_default().starts_with("2025-03-14")));
 }
 
 #[test]
@@ -137,11 +113,7 @@ fn detail_page() {
         "kstartup",
         "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn=178335",
     );
-    let page = ok(
-        Kind::KstartupDetail,
-        "kstartup-detail-pbancSn-178335-abridged.html",
-        &c,
-    );
+    let page = ok(Kind::KstartupDetail, "kstartup-detail-pbancSn-178335-abridged.html", &c);
     let p = &page.programs[0];
     assert_eq!(p.external_id, "178335");
     assert_eq!(
@@ -157,11 +129,7 @@ fn detail_page() {
         Some("공고일 기준 업력 10년 이내 신산업 분야 창업기업")
     );
     assert_eq!(p.attachments.len(), 6);
-    let exts: Vec<_> = p
-        .attachments
-        .iter()
-        .filter_map(|a| a.name.rsplit('.').next())
-        .collect();
+    let exts: Vec<_> = p.attachments.iter().filter_map(|a| a.name.rsplit('.').next()).collect();
     assert_eq!(exts, ["hwpx", "pdf", "hwp", "zip", "hwp", "hwpx"]);
     assert_eq!(
         p.attachments[0].url.as_deref(),

@@ -30,10 +30,7 @@ fn rss_feed() {
     );
     // budget 0 means "not published".
     assert_eq!(page.programs[1].budget_raw, None);
-    assert_eq!(
-        page.programs[1].title,
-        "2027년 소방안전R&D 통합 기술수요조사"
-    );
+    assert_eq!(page.programs[1].title, "2027년 소방안전R&D 통합 기술수요조사");
     assert!(page.programs.iter().all(|p| !p.title.contains("&amp;")));
     assert_eq!(page.detail_urls.len(), 10);
 }
@@ -53,17 +50,10 @@ fn detail_page() {
     let p = &page.programs[0];
     assert_eq!(p.external_id, "1243873");
     assert!(p.title.starts_with("2025년도 농업기계 디지털전환향"));
-    assert!(
-        p.title.contains("공고_(2025)2025년도"),
-        "title kept whole: {}",
-        p.title
-    );
+    assert!(p.title.contains("공고_(2025)2025년도"), "title kept whole: {}", p.title);
     assert_eq!(p.ministry.as_deref(), Some("산업통상자원부"));
     assert_eq!(p.agency.as_deref(), Some("한국산업기술기획평가원"));
-    assert_eq!(
-        p.period_raw.as_deref(),
-        Some("2025.07.21 ~ 2025.08.13 18:00")
-    );
+    assert_eq!(p.period_raw.as_deref(), Some("2025.07.21 ~ 2025.08.13 18:00"));
     assert_eq!(p.published_raw.as_deref(), Some("2025.07.14"));
     assert_eq!(p.budget_raw, None, "공고금액 0 억원 = not published");
     // The fixtures README says 9: those are 붙임1–9; the page also links the 공고문 itself.
@@ -109,11 +99,8 @@ fn scraped_list_rows() {
         suffixed.title,
         "(재공고) 2025년도 최고급AI해외인재유치지원 사업 공고_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)"
     );
-    let ministries: std::collections::BTreeSet<_> = page
-        .programs
-        .iter()
-        .filter_map(|p| p.ministry.as_deref())
-        .collect();
+    let ministries: std::collections::BTreeSet<_> =
+        page.programs.iter().filter_map(|p| p.ministry.as_deref()).collect();
     assert!(ministries.contains("산업통상자원부") && ministries.contains("과학기술정보통신부"));
 }
 
@@ -125,24 +112,14 @@ fn list_html_written_from_documentation() {
         "written-ntis-list-mng.html",
         &ctx("ntis", "https://www.ntis.go.kr/rndgate/eg/un/ra/mng.do"),
     );
-    let ids: Vec<_> = page
-        .programs
-        .iter()
-        .map(|p| p.external_id.as_str())
-        .collect();
+    let ids: Vec<_> = page.programs.iter().map(|p| p.external_id.as_str()).collect();
     assert_eq!(ids, ["1276553", "1246516", "1247264"]);
-    assert_eq!(
-        page.programs[0].title,
-        "2026년 사회문제해결형 R&BD 지원사업 시행 공고"
-    );
+    assert_eq!(page.programs[0].title, "2026년 사회문제해결형 R&BD 지원사업 시행 공고");
     assert!(page.programs[1]
         .title
         .ends_with("_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)"));
     assert_eq!(page.programs[2].ministry.as_deref(), Some("산업통상자원부"));
-    assert_eq!(
-        page.programs[2].period_raw.as_deref(),
-        Some("2025.09.01 ~ 2025.09.03")
-    );
+    assert_eq!(page.programs[2].period_raw.as_deref(), Some("2025.09.01 ~ 2025.09.03"));
     assert_eq!(page.total, Some(10230));
     assert_eq!(
         page.next_page.as_deref(),

@@ -63,9 +63,12 @@ fn random_and_hostile_bytes_never_panic() {
         b"{\"jsonArray\":{\"item\":{\"item\":{\"item\":[1,2,null]}}}}".to_vec(),
         b"{\"response\":{\"header\":{\"resultCode\":null},\"body\":7}}".to_vec(),
         b"{\"data\":[{\"pbanc_sn\":1e400}]}".to_vec(),
-        b"<rss><channel><item><link>?roRndUid=</link><title>&#0;&#xD800;&bogus;</title></item></channel></rss>".to_vec(),
+        b"<rss><channel><item><link>?roRndUid=</link><title>&#0;&#xD800;&bogus;</title></item></channel></rss>"
+            .to_vec(),
         b"<meta charset=x-unknown-charset><p>\xB0\xA1</p>".to_vec(),
-        "<a href='view.do;jsessionid=?roRndUid=%FF%FE'>\u{FFFD}</a>".as_bytes().to_vec(),
+        "<a href='view.do;jsessionid=?roRndUid=%FF%FE'>\u{FFFD}</a>"
+            .as_bytes()
+            .to_vec(),
     ];
     for body in &hostile {
         every_kind(body, &ctx);

@@ -37,21 +37,14 @@ fn programs_with_eligibility_codes() {
     ] {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
-    let cc = p
-        .eligibility
-        .iter()
-        .find(|e| e.code == "CC20")
-        .expect("CC20");
+    let cc = p.eligibility.iter().find(|e| e.code == "CC20").expect("CC20");
     assert_eq!(
         (cc.kind.as_str(), cc.label.as_deref()),
         ("company_scale", Some("중견기업"))
     );
     // Regions: the names plus what the area codes say, without repeating a 시도.
     let regions = normalize::parse_regions(p.regions_raw.as_deref().unwrap_or_default());
-    assert_eq!(
-        regions,
-        [normalize::Region::Seoul, normalize::Region::Busan]
-    );
+    assert_eq!(regions, [normalize::Region::Seoul, normalize::Region::Busan]);
 
     // Only a code: the 시도 comes from the 법정동 prefix (51 = 강원특별자치도).
     let q = &page.programs[1];
@@ -59,17 +52,9 @@ fn programs_with_eligibility_codes() {
         normalize::parse_regions(q.regions_raw.as_deref().unwrap_or_default()),
         [normalize::Region::Gangwon]
     );
-    let area = q
-        .eligibility
-        .iter()
-        .find(|e| e.kind == "area")
-        .expect("area");
+    let area = q.eligibility.iter().find(|e| e.kind == "area").expect("area");
     assert!(area.label.is_some());
-    assert!(q
-        .source_url
-        .as_deref()
-        .unwrap_or_default()
-        .ends_with("261234700"));
+    assert!(q.source_url.as_deref().unwrap_or_default().ends_with("261234700"));
 }
 
 #[test]

@@ -66,8 +66,7 @@ impl ProgramItem {
             ministry: p.ministry.clone(),
             agency: p.agency.clone(),
             announcement_type: {
-                let t = AnnouncementType::from_code(&p.announcement_type)
-                    .unwrap_or(AnnouncementType::Other);
+                let t = AnnouncementType::from_code(&p.announcement_type).unwrap_or(AnnouncementType::Other);
                 CodeLabel {
                     code: t.as_str().into(),
                     label: t.label_ko().into(),

@@ -79,10 +79,7 @@ pub struct SearchParams {
         (status = 503, description = "The search index is still loading", body = ErrorResponse),
     )
 )]
-pub async fn search(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<SearchResponse>, ApiError> {
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SearchResponse>, ApiError> {
     let query = parse(raw.as_deref().unwrap_or(""))?;
     let clock = Clock::now();
     let result = state.search.search(&query, &clock).map_err(|e| match e {
@@ -140,9 +137,7 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
             "ministry" => push_names(&mut q.ministries, value),
             "agency" => push_names(&mut q.agencies, value),
             "category" => push_names(&mut q.categories, value),
-            "region" => push_codes(&mut q.regions, "region", value, |c| {
-                Region::from_code(c).is_some()
-            })?,
+            "region" => push_codes(&mut q.regions, "region", value, |c| Region::from_code(c).is_some())?,
             "target" => push_codes(&mut q.target_types, "target", value, |c| {
                 TARGET_TYPES.iter().any(|(t, _)| *t == c)
             })?,
@@ -155,20 +150,12 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
             "budget_max" => q.budget_max = Some(number("budget_max", value, 0, i64::MAX)?),
             "sort" => {
                 q.sort = Sort::parse(value).ok_or_else(|| {
-                    ApiError::bad(
-                        "sort",
-                        "정렬은 relevance, deadline, newest, budget 중 하나여야 합니다",
-                    )
+                    ApiError::bad("sort", "정렬은 relevance, deadline, newest, budget 중 하나여야 합니다")
                 })?
             }
             "page" => q.page = number("page", value, 1, usize::MAX)?,
             "per_page" => q.per_page = number("per_page", value, 1, MAX_PER_PAGE)?,
-            other => {
-                return Err(ApiError::bad(
-                    other,
-                    format!("알 수 없는 검색 조건입니다: '{other}'"),
-                ))
-            }
+            other => return Err(ApiError::bad(other, format!("알 수 없는 검색 조건입니다: '{other}'"))),
         }
     }
     q.status = match (status.as_deref(), within_days) {
@@ -202,18 +189,12 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
     };
     if let (Some(from), Some(to)) = (q.deadline_from, q.deadline_to) {
         if from > to {
-            return Err(ApiError::bad(
-                "deadline_to",
-                "마감일 범위의 끝이 시작보다 앞섭니다",
-            ));
+            return Err(ApiError::bad("deadline_to", "마감일 범위의 끝이 시작보다 앞섭니다"));
         }
     }
     if let (Some(min), Some(max)) = (q.budget_min, q.budget_max) {
         if min > max {
-            return Err(ApiError::bad(
-                "budget_max",
-                "예산 범위의 최대값이 최소값보다 작습니다",
-            ));
+            return Err(ApiError::bad("budget_max", "예산 범위의 최대값이 최소값보다 작습니다"));
         }
     }
     if q.page.saturating_mul(q.per_page) > MAX_RESULT_WINDOW {
@@ -231,18 +212,10 @@ fn push_names(into: &mut Vec<String>, value: &str) {
     }
 }
 
-fn push_codes(
-    into: &mut Vec<String>,
-    name: &str,
-    value: &str,
-    known: impl Fn(&str) -> bool,
-) -> Result<(), ApiError> {
+fn push_codes(into: &mut Vec<String>, name: &str, value: &str, known: impl Fn(&str) -> bool) -> Result<(), ApiError> {
     for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         if !known(code) {
-            return Err(ApiError::bad(
-                name,
-                format!("알 수 없는 {name} 코드입니다: '{code}'"),
-            ));
+            return Err(ApiError::bad(name, format!("알 수 없는 {name} 코드입니다: '{code}'")));
         }
         push_names(into, code);
     }
@@ -267,12 +240,8 @@ where
 }
 
 fn date(name: &str, value: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        ApiError::bad(
-            name,
-            format!("{name}은(는) YYYY-MM-DD 형식의 날짜여야 합니다"),
-        )
-    })
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad(name, format!("{name}은(는) YYYY-MM-DD 형식의 날짜여야 합니다")))
 }
 
 #[cfg(test)]
@@ -301,10 +270,7 @@ mod tests {
         assert_eq!(bad_parameter("sort=popular"), "sort");
         assert_eq!(bad_parameter("status=soon"), "status");
         assert_eq!(bad_parameter("within_days=3"), "within_days");
-        assert_eq!(
-            bad_parameter("status=closing&within_days=-1"),
-            "within_days"
-        );
+        assert_eq!(bad_parameter("status=closing&within_days=-1"), "within_days");
         assert_eq!(bad_parameter("region=seoul,mars"), "region");
         assert_eq!(bad_parameter("target=alien"), "target");
         assert_eq!(bad_parameter("type=lottery"), "type");

@@ -39,10 +39,7 @@ pub struct ProgramView {
         (status = 503, description = "Database unavailable", body = ErrorResponse),
     )
 )]
-pub async fn show(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<ProgramView>, ApiError> {
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProgramView>, ApiError> {
     let id: i64 = id
         .parse()
         .ok()
@@ -59,9 +56,7 @@ pub async fn show(
             let detail = tokio::time::timeout(state.db_timeout, read)
                 .await
                 .map_err(|_| {
-                    ApiError::Unavailable(
-                        "데이터베이스 응답이 늦습니다. 잠시 후 다시 시도해 주세요.".into(),
-                    )
+                    ApiError::Unavailable("데이터베이스 응답이 늦습니다. 잠시 후 다시 시도해 주세요.".into())
                 })??
                 .ok_or(ApiError::NotFound("해당 지원사업을 찾을 수 없습니다"))?;
             state.cache.put(&key, &detail, CACHE_TTL).await;

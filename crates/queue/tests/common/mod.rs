@@ -51,9 +51,7 @@ impl TestRedis {
     /// A worker with a reader connection of its own and test-friendly intervals.
     pub async fn worker(&self) -> Worker {
         let block = Duration::from_millis(200);
-        let (_, reader) = queue::connect(&self.client, block)
-            .await
-            .expect("reader connection");
+        let (_, reader) = queue::connect(&self.client, block).await.expect("reader connection");
         let config = WorkerConfig {
             block_interval: block,
             reclaim_interval: Duration::from_millis(200),
@@ -68,10 +66,7 @@ impl TestRedis {
     pub async fn cleanup(&self) {
         let mut conn = self.conn.clone();
         let keys: Vec<String> = {
-            let mut it: redis::AsyncIter<String> = conn
-                .scan_match(format!("{}:*", self.prefix))
-                .await
-                .expect("scan");
+            let mut it: redis::AsyncIter<String> = conn.scan_match(format!("{}:*", self.prefix)).await.expect("scan");
             let mut v = Vec::new();
             while let Some(k) = futures::StreamExt::next(&mut it).await {
                 v.push(k.expect("scan key"));
@@ -166,10 +161,7 @@ impl PrivateRedis {
             if ping(self.port) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "private redis did not answer PING"
-            );
+            assert!(Instant::now() < deadline, "private redis did not answer PING");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -84,43 +84,19 @@ pub fn all_fixtures() -> Vec<(&'static str, Kind, ParseContext)> {
         "kstartup",
         "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn=178335",
     );
-    let sme = ctx(
-        "sme24",
-        "https://www.smes.go.kr/fnct/apiReqst/extPblancInfo",
-    );
-    let old_list = ctx("bizinfo", "http://www.bizinfo.go.kr/userPolicyInfoList.do")
-        .with_selectors(bizinfo_2012_list());
+    let sme = ctx("sme24", "https://www.smes.go.kr/fnct/apiReqst/extPblancInfo");
+    let old_list = ctx("bizinfo", "http://www.bizinfo.go.kr/userPolicyInfoList.do").with_selectors(bizinfo_2012_list());
     let old_detail = ctx(
         "bizinfo",
         "http://www.bizinfo.go.kr/userPolicyInfoView.do?policyCodeId=PI000123",
     )
     .with_selectors(bizinfo_2012_detail());
-    let smtech = ctx(
-        "smtech",
-        "https://www.smtech.go.kr/front/ifg/no/notice02_list.do",
-    )
-    .with_selectors(smtech_list());
-    let iitp = ctx(
-        "iitp",
-        "https://www.iitp.kr/kr/1/business/businessNotice/list.it",
-    )
-    .with_selectors(smtech_list());
+    let smtech = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do").with_selectors(smtech_list());
+    let iitp = ctx("iitp", "https://www.iitp.kr/kr/1/business/businessNotice/list.it").with_selectors(smtech_list());
     vec![
-        (
-            "ntis-rss-unRndRss-2026-08-21.xml",
-            Kind::NtisRss,
-            ntis.clone(),
-        ),
-        (
-            "ntis-detail-roRndUid-1206594-connect.html",
-            Kind::NtisDetail,
-            ntis_view,
-        ),
-        (
-            "ntis-list-rows-scraped-2025-09.json",
-            Kind::NtisList,
-            ntis.clone(),
-        ),
+        ("ntis-rss-unRndRss-2026-08-21.xml", Kind::NtisRss, ntis.clone()),
+        ("ntis-detail-roRndUid-1206594-connect.html", Kind::NtisDetail, ntis_view),
+        ("ntis-list-rows-scraped-2025-09.json", Kind::NtisList, ntis.clone()),
         ("written-ntis-list-mng.html", Kind::NtisList, ntis),
         (
             "iris-detail-ancmId-022737-abridged.html",
@@ -142,17 +118,9 @@ pub fn all_fixtures() -> Vec<(&'static str, Kind, ParseContext)> {
             Kind::BizinfoApi,
             biz.clone(),
         ),
-        (
-            "written-bizinfo-jsonArray-item.json",
-            Kind::BizinfoApi,
-            biz.clone(),
-        ),
+        ("written-bizinfo-jsonArray-item.json", Kind::BizinfoApi, biz.clone()),
         ("written-bizinfo-rss.xml", Kind::BizinfoRss, biz),
-        (
-            "bizinfo-2012-list-venture-euckr.html",
-            Kind::GenericHtmlList,
-            old_list,
-        ),
+        ("bizinfo-2012-list-venture-euckr.html", Kind::GenericHtmlList, old_list),
         (
             "bizinfo-2012-detail-venture-item-euckr.html",
             Kind::GenericHtmlDetail,
@@ -168,46 +136,22 @@ pub fn all_fixtures() -> Vec<(&'static str, Kind, ParseContext)> {
             Kind::KstartupApi,
             ks.clone(),
         ),
-        (
-            "kstartup-api-service-key-error.json",
-            Kind::KstartupApi,
-            ks.clone(),
-        ),
+        ("kstartup-api-service-key-error.json", Kind::KstartupApi, ks.clone()),
         (
             "kstartup-api-projection-previous-announcements.json",
             Kind::KstartupApi,
             ks.clone(),
         ),
-        (
-            "written-kstartup-api-col.xml",
-            Kind::KstartupApi,
-            ks.clone(),
-        ),
-        (
-            "written-kstartup-service-key-error.xml",
-            Kind::KstartupApi,
-            ks,
-        ),
+        ("written-kstartup-api-col.xml", Kind::KstartupApi, ks.clone()),
+        ("written-kstartup-service-key-error.xml", Kind::KstartupApi, ks),
         (
             "kstartup-detail-pbancSn-178335-abridged.html",
             Kind::KstartupDetail,
             ks_view,
         ),
-        (
-            "written-sme24-extPblancInfo.json",
-            Kind::Sme24Api,
-            sme.clone(),
-        ),
+        ("written-sme24-extPblancInfo.json", Kind::Sme24Api, sme.clone()),
         ("written-sme24-error.json", Kind::Sme24Api, sme),
-        (
-            "written-agency-smtech-list.html",
-            Kind::GenericHtmlList,
-            smtech,
-        ),
-        (
-            "iitp-error-page-404-connect.html",
-            Kind::GenericHtmlList,
-            iitp,
-        ),
+        ("written-agency-smtech-list.html", Kind::GenericHtmlList, smtech),
+        ("iitp-error-page-404-connect.html", Kind::GenericHtmlList, iitp),
     ]
 }

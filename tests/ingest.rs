@@ -1,0 +1,250 @@
+//! Ingestion end to end against a local fixture site that serves real recorded payloads: scrapes
+//! through the real fetcher, parsers, normaliser and database; conditional GETs, change history,
+//! pagination, removal marking, the 기업마당 JSON → RSS fallback, robots.txt, retried 500s, and a
+//! worker running a queued scrape.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use common::TestApp;
+use connect::ingest::config::Sources;
+use connect::ingest::scrape::scrape;
+use fetch::{FetchConfig, Fetcher};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/crates/sources/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// What the fixture site serves; tests change it between scrapes.
+#[derive(Default)]
+struct Site {
+    files: Mutex<HashMap<String, Vec<u8>>>,
+    failures_left: AtomicUsize,
+    hits: Mutex<Vec<String>>,
+}
+
+async fn serve(State(site): State<Arc<Site>>, Path(path): Path<String>, Query(query): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let key = match query.get("page") {
+        Some(page) if page != "1" => format!("{path}?page={page}"),
+        _ => path.clone(),
+    };
+    site.hits.lock().unwrap().push(key.clone());
+    if key == "robots.txt" {
+        return "User-agent: *\nDisallow: /private\n".into_response();
+    }
+    if key == "flaky.xml" && site.failures_left.load(Ordering::SeqCst) > 0 {
+        site.failures_left.fetch_sub(1, Ordering::SeqCst);
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let Some(body) = site.files.lock().unwrap().get(&key).cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{:x}\"", body.iter().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b))));
+    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
+    }
+    ([("etag", etag)], body).into_response()
+}
+
+async fn start_site() -> (Arc<Site>, String) {
+    let site = Arc::new(Site::default());
+    {
+        let mut files = site.files.lock().unwrap();
+        files.insert("ntis/rss.xml".into(), fixture("ntis-rss-unRndRss-2026-08-21.xml"));
+        files.insert("flaky.xml".into(), fixture("ntis-rss-unRndRss-2026-08-21.xml"));
+        files.insert("bizinfo/api.json".into(), b"{\"jsonArray\": [ {broken".to_vec());
+        files.insert("bizinfo/rss.xml".into(), fixture("written-bizinfo-rss.xml"));
+        files.insert("kstartup/list.json".into(), fixture("kstartup-api-announcement-list-sample.json"));
+        files.insert("kstartup/list.json?page=2".into(), fixture("kstartup-api-announcement-list-empty-page.json"));
+    }
+    let app = axum::Router::new().route("/{*path}", get(serve)).with_state(site.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (site, base)
+}
+
+fn sources(base: &str) -> Sources {
+    let text = format!(
+        r#"
+[[source]]
+name = "ntis-rss"
+source = "ntis"
+kind = "ntis-rss"
+url = "{base}/ntis/rss.xml"
+
+[[source]]
+name = "flaky"
+source = "ntis"
+kind = "ntis-rss"
+url = "{base}/flaky.xml"
+
+[[source]]
+name = "bizinfo-api"
+source = "bizinfo"
+kind = "bizinfo-api"
+url = "{base}/bizinfo/api.json"
+fallback = {{ kind = "bizinfo-rss", url = "{base}/bizinfo/rss.xml" }}
+
+[[source]]
+name = "kstartup-api"
+source = "kstartup"
+kind = "kstartup-api"
+url = "{base}/kstartup/list.json?page=1&perPage=5"
+complete_listing = true
+
+[[source]]
+name = "private"
+kind = "ntis-rss"
+url = "{base}/private/rss.xml"
+"#
+    );
+    Sources::parse(&text, |_| None).unwrap()
+}
+
+fn fetcher() -> Fetcher {
+    Fetcher::new(FetchConfig {
+        min_delay: Duration::ZERO,
+        backoff_base: Duration::from_millis(10),
+        backoff_cap: Duration::from_millis(50),
+        ..FetchConfig::default()
+    })
+    .unwrap()
+}
+
+async fn run(app: &TestApp, sources: &Sources, name: &str) -> Result<connect::ingest::scrape::ScrapeReport, connect::ingest::scrape::ScrapeError> {
+    scrape(sources.get(name).unwrap(), &fetcher(), &app.state.db, &|_| {}).await
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    app.db.client().await.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scrape_stores_programs_and_a_second_one_is_a_conditional_get() {
+    let app = TestApp::new().await;
+    let (site, base) = start_site().await;
+    let sources = sources(&base);
+    let report = run(&app, &sources, "ntis-rss").await.unwrap();
+    assert_eq!((report.new, report.changed, report.pages), (10, 0, 1), "{report:?}");
+    app.sync().await;
+    let (_, body) = app.get("/api/programs?q=R%26D").await;
+    assert!(body["total"].as_u64().unwrap() >= 1, "R&D titles decoded and searchable: {body}");
+
+    let again = run(&app, &sources, "ntis-rss").await.unwrap();
+    assert!(again.not_modified, "{again:?}");
+    assert_eq!(scalar(&app, "SELECT count(*) FROM scrape_runs WHERE status = 'not_modified'").await, 1);
+
+    // The source edits one title (the first item's; the channel and logo come first): one change,
+    // recorded as history, nothing else rewritten.
+    let edited = String::from_utf8(fixture("ntis-rss-unRndRss-2026-08-21.xml")).unwrap();
+    let first_title = edited.split("<title>").nth(3).unwrap().split("</title>").next().unwrap().to_string();
+    let edited = edited.replacen(&first_title, "수정된 공고 제목 (정정공고)", 1);
+    site.files.lock().unwrap().insert("ntis/rss.xml".into(), edited.into_bytes());
+    let changed = run(&app, &sources, "ntis-rss").await.unwrap();
+    assert_eq!((changed.new, changed.changed, changed.unchanged), (0, 1, 9), "{changed:?}");
+    let history = app.db.client().await.query_one("SELECT field, new_value FROM program_changes", &[]).await.unwrap();
+    assert_eq!(history.get::<_, String>(0), "title");
+    assert_eq!(history.get::<_, String>(1), "수정된 공고 제목 (정정공고)");
+    assert_eq!(app.sync().await.len(), 1, "only the changed program is re-indexed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagination_completes_and_vanished_programs_are_marked_not_deleted() {
+    let app = TestApp::new().await;
+    let (site, base) = start_site().await;
+    let sources = sources(&base);
+    let report = run(&app, &sources, "kstartup-api").await.unwrap();
+    assert_eq!((report.new, report.pages, report.removed), (5, 2, 0), "{report:?}");
+
+    // The next listing no longer shows the first announcement.
+    let mut listing: serde_json::Value = serde_json::from_slice(&fixture("kstartup-api-announcement-list-sample.json")).unwrap();
+    let gone = listing["data"].as_array_mut().unwrap().remove(0)["pbanc_sn"].to_string();
+    site.files.lock().unwrap().insert("kstartup/list.json".into(), serde_json::to_vec(&listing).unwrap());
+    let report = run(&app, &sources, "kstartup-api").await.unwrap();
+    assert_eq!((report.unchanged, report.removed), (4, 1), "{report:?}");
+    let client = app.db.client().await;
+    let removed = client
+        .query_one("SELECT removed_at IS NOT NULL FROM programs WHERE source = 'kstartup' AND external_id = $1", &[&gone])
+        .await
+        .unwrap();
+    assert!(removed.get::<_, bool>(0), "the vanished program is marked removed and kept");
+    app.sync().await;
+    let (_, body) = app.get("/api/programs").await;
+    assert_eq!(body["total"], 4, "removed programs leave search");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_json_falls_back_to_rss_and_failures_are_recorded() {
+    let app = TestApp::new().await;
+    let (site, base) = start_site().await;
+    let sources = sources(&base);
+    let report = run(&app, &sources, "bizinfo-api").await.unwrap();
+    assert!(report.new > 0, "the RSS fallback was used: {report:?}");
+
+    let denied = run(&app, &sources, "private").await.unwrap_err();
+    assert!(denied.is_permanent(), "{denied}");
+    assert!(!site.hits.lock().unwrap().iter().any(|h| h.starts_with("private")), "robots.txt was obeyed");
+    let error: String = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT error FROM scrape_runs WHERE source = 'private' AND status = 'failed'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(error.contains("robots"), "{error}");
+
+    site.failures_left.store(2, Ordering::SeqCst);
+    let report = run(&app, &sources, "flaky").await.unwrap();
+    assert_eq!(report.new + report.unchanged, 10, "two 500s were retried: {report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
+    let app = TestApp::new().await;
+    let (_site, base) = start_site().await;
+    let prefix = common::unique_name("connect_ingest");
+    let redis = connect::config::RedisConfig::from_source(&connect::config::Source::from_pairs([
+        ("REDIS_CACHE_URL".to_string(), common::redis_url()),
+        ("REDIS_QUEUE_URL".to_string(), common::redis_url()),
+        ("REDIS_KEY_PREFIX".to_string(), prefix.clone()),
+    ]))
+    .unwrap();
+    let (queue, reader) = connect::ingest::worker::connect(&redis).await.unwrap();
+    let jobs = connect::ingest::worker::ScrapeJobs {
+        sources: Arc::new(sources(&base)),
+        fetcher: fetcher(),
+        db: app.state.db.clone(),
+        stats: connect::ingest::worker::ScrapeStats::new(queue.connection().clone(), &prefix),
+    };
+    queue.enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job("ntis-rss")).await.unwrap();
+    queue.enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job("private")).await.unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(connect::ingest::worker::run(jobs.clone(), queue.clone(), reader, 2, stop_rx));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let stats = queue.stats(connect::ingest::worker::SCRAPE_QUEUE).await.unwrap();
+        if stats.pending == 0 && stats.running == 0 && stats.dead == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "jobs did not finish: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_tx.send(true).unwrap();
+    worker.await.unwrap().unwrap();
+    assert_eq!(scalar(&app, "SELECT count(*) FROM programs WHERE source = 'ntis'").await, 10);
+    let dead = queue.dead(connect::ingest::worker::SCRAPE_QUEUE, 10).await.unwrap();
+    assert!(dead[0].last_error.contains("robots"), "a robots refusal is dead at once: {}", dead[0].last_error);
+    let metrics = jobs.stats.render().await;
+    assert!(metrics.contains("scraping_failures_total{source=\"private\"} 1"), "{metrics}");
+    assert!(metrics.contains("scrape_items_total{source=\"ntis-rss\",outcome=\"new\"} 10"), "{metrics}");
+}
