@@ -30,7 +30,8 @@ enum Command {
     Migrate,
     /// Load programs from a JSON-lines file (idempotent). `-` reads standard input.
     Import { file: PathBuf },
-    /// Migrate, then load the real sample catalogue and optionally a synthetic one for benchmarks.
+    /// Migrate, scrape the real recorded announcements from a local copy of the agency sites, and
+    /// optionally add a synthetic catalogue for benchmarks.
     Demo {
         /// Also generate this many synthetic programs.
         #[arg(long, default_value_t = 0)]
@@ -38,7 +39,7 @@ enum Command {
         /// Seed of the synthetic catalogue (the same seed gives the same programs).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Skip the real sample.
+        /// Skip the real recorded announcements.
         #[arg(long)]
         no_sample: bool,
     },
@@ -165,7 +166,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db::migrate::run(&database.direct_url).await?;
             let mut client = db::connect_direct(&database.direct_url).await?;
             if !no_sample {
-                println!("실제 공고 샘플: {}", demo::load_sample(&mut client).await?);
+                let pool = db::pool(&database)?;
+                for (name, report) in demo::load_real(&pool).await? {
+                    println!("실제 공고 ({name}): {report}");
+                }
             }
             if synthetic > 0 {
                 let report = demo::load_synthetic(&mut client, synthetic, seed, |done| {

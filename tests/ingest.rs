@@ -20,7 +20,11 @@ use connect::ingest::scrape::scrape;
 use fetch::{FetchConfig, Fetcher};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/crates/sources/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/crates/sources/tests/data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 /// What the fixture site serves; tests change it between scrapes.
@@ -31,7 +35,12 @@ struct Site {
     hits: Mutex<Vec<String>>,
 }
 
-async fn serve(State(site): State<Arc<Site>>, Path(path): Path<String>, Query(query): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+async fn serve(
+    State(site): State<Arc<Site>>,
+    Path(path): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let key = match query.get("page") {
         Some(page) if page != "1" => format!("{path}?page={page}"),
         _ => path.clone(),
@@ -47,7 +56,11 @@ async fn serve(State(site): State<Arc<Site>>, Path(path): Path<String>, Query(qu
     let Some(body) = site.files.lock().unwrap().get(&key).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let etag = format!("\"{:x}\"", body.iter().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b))));
+    let etag = format!(
+        "\"{:x}\"",
+        body.iter()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
+    );
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
     }
@@ -62,10 +75,18 @@ async fn start_site() -> (Arc<Site>, String) {
         files.insert("flaky.xml".into(), fixture("ntis-rss-unRndRss-2026-08-21.xml"));
         files.insert("bizinfo/api.json".into(), b"{\"jsonArray\": [ {broken".to_vec());
         files.insert("bizinfo/rss.xml".into(), fixture("written-bizinfo-rss.xml"));
-        files.insert("kstartup/list.json".into(), fixture("kstartup-api-announcement-list-sample.json"));
-        files.insert("kstartup/list.json?page=2".into(), fixture("kstartup-api-announcement-list-empty-page.json"));
+        files.insert(
+            "kstartup/list.json".into(),
+            fixture("kstartup-api-announcement-list-sample.json"),
+        );
+        files.insert(
+            "kstartup/list.json?page=2".into(),
+            fixture("kstartup-api-announcement-list-empty-page.json"),
+        );
     }
-    let app = axum::Router::new().route("/{*path}", get(serve)).with_state(site.clone());
+    let app = axum::Router::new()
+        .route("/{*path}", get(serve))
+        .with_state(site.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -120,7 +141,11 @@ fn fetcher() -> Fetcher {
     .unwrap()
 }
 
-async fn run(app: &TestApp, sources: &Sources, name: &str) -> Result<connect::ingest::scrape::ScrapeReport, connect::ingest::scrape::ScrapeError> {
+async fn run(
+    app: &TestApp,
+    sources: &Sources,
+    name: &str,
+) -> Result<connect::ingest::scrape::ScrapeReport, connect::ingest::scrape::ScrapeError> {
     scrape(sources.get(name).unwrap(), &fetcher(), &app.state.db, &|_| {}).await
 }
 
@@ -137,21 +162,47 @@ async fn a_scrape_stores_programs_and_a_second_one_is_a_conditional_get() {
     assert_eq!((report.new, report.changed, report.pages), (10, 0, 1), "{report:?}");
     app.sync().await;
     let (_, body) = app.get("/api/programs?q=R%26D").await;
-    assert!(body["total"].as_u64().unwrap() >= 1, "R&D titles decoded and searchable: {body}");
+    assert!(
+        body["total"].as_u64().unwrap() >= 1,
+        "R&D titles decoded and searchable: {body}"
+    );
 
     let again = run(&app, &sources, "ntis-rss").await.unwrap();
     assert!(again.not_modified, "{again:?}");
-    assert_eq!(scalar(&app, "SELECT count(*) FROM scrape_runs WHERE status = 'not_modified'").await, 1);
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM scrape_runs WHERE status = 'not_modified'").await,
+        1
+    );
 
     // The source edits one title (the first item's; the channel and logo come first): one change,
     // recorded as history, nothing else rewritten.
     let edited = String::from_utf8(fixture("ntis-rss-unRndRss-2026-08-21.xml")).unwrap();
-    let first_title = edited.split("<title>").nth(3).unwrap().split("</title>").next().unwrap().to_string();
+    let first_title = edited
+        .split("<title>")
+        .nth(3)
+        .unwrap()
+        .split("</title>")
+        .next()
+        .unwrap()
+        .to_string();
     let edited = edited.replacen(&first_title, "수정된 공고 제목 (정정공고)", 1);
-    site.files.lock().unwrap().insert("ntis/rss.xml".into(), edited.into_bytes());
+    site.files
+        .lock()
+        .unwrap()
+        .insert("ntis/rss.xml".into(), edited.into_bytes());
     let changed = run(&app, &sources, "ntis-rss").await.unwrap();
-    assert_eq!((changed.new, changed.changed, changed.unchanged), (0, 1, 9), "{changed:?}");
-    let history = app.db.client().await.query_one("SELECT field, new_value FROM program_changes", &[]).await.unwrap();
+    assert_eq!(
+        (changed.new, changed.changed, changed.unchanged),
+        (0, 1, 9),
+        "{changed:?}"
+    );
+    let history = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT field, new_value FROM program_changes", &[])
+        .await
+        .unwrap();
     assert_eq!(history.get::<_, String>(0), "title");
     assert_eq!(history.get::<_, String>(1), "수정된 공고 제목 (정정공고)");
     assert_eq!(app.sync().await.len(), 1, "only the changed program is re-indexed");
@@ -166,17 +217,27 @@ async fn pagination_completes_and_vanished_programs_are_marked_not_deleted() {
     assert_eq!((report.new, report.pages, report.removed), (5, 2, 0), "{report:?}");
 
     // The next listing no longer shows the first announcement.
-    let mut listing: serde_json::Value = serde_json::from_slice(&fixture("kstartup-api-announcement-list-sample.json")).unwrap();
+    let mut listing: serde_json::Value =
+        serde_json::from_slice(&fixture("kstartup-api-announcement-list-sample.json")).unwrap();
     let gone = listing["data"].as_array_mut().unwrap().remove(0)["pbanc_sn"].to_string();
-    site.files.lock().unwrap().insert("kstartup/list.json".into(), serde_json::to_vec(&listing).unwrap());
+    site.files
+        .lock()
+        .unwrap()
+        .insert("kstartup/list.json".into(), serde_json::to_vec(&listing).unwrap());
     let report = run(&app, &sources, "kstartup-api").await.unwrap();
     assert_eq!((report.unchanged, report.removed), (4, 1), "{report:?}");
     let client = app.db.client().await;
     let removed = client
-        .query_one("SELECT removed_at IS NOT NULL FROM programs WHERE source = 'kstartup' AND external_id = $1", &[&gone])
+        .query_one(
+            "SELECT removed_at IS NOT NULL FROM programs WHERE source = 'kstartup' AND external_id = $1",
+            &[&gone],
+        )
         .await
         .unwrap();
-    assert!(removed.get::<_, bool>(0), "the vanished program is marked removed and kept");
+    assert!(
+        removed.get::<_, bool>(0),
+        "the vanished program is marked removed and kept"
+    );
     app.sync().await;
     let (_, body) = app.get("/api/programs").await;
     assert_eq!(body["total"], 4, "removed programs leave search");
@@ -192,12 +253,18 @@ async fn broken_json_falls_back_to_rss_and_failures_are_recorded() {
 
     let denied = run(&app, &sources, "private").await.unwrap_err();
     assert!(denied.is_permanent(), "{denied}");
-    assert!(!site.hits.lock().unwrap().iter().any(|h| h.starts_with("private")), "robots.txt was obeyed");
+    assert!(
+        !site.hits.lock().unwrap().iter().any(|h| h.starts_with("private")),
+        "robots.txt was obeyed"
+    );
     let error: String = app
         .db
         .client()
         .await
-        .query_one("SELECT error FROM scrape_runs WHERE source = 'private' AND status = 'failed'", &[])
+        .query_one(
+            "SELECT error FROM scrape_runs WHERE source = 'private' AND status = 'failed'",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -226,10 +293,28 @@ async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
         db: app.state.db.clone(),
         stats: connect::ingest::worker::ScrapeStats::new(queue.connection().clone(), &prefix),
     };
-    queue.enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job("ntis-rss")).await.unwrap();
-    queue.enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job("private")).await.unwrap();
+    queue
+        .enqueue(
+            connect::ingest::worker::SCRAPE_QUEUE,
+            &connect::ingest::worker::scrape_job("ntis-rss"),
+        )
+        .await
+        .unwrap();
+    queue
+        .enqueue(
+            connect::ingest::worker::SCRAPE_QUEUE,
+            &connect::ingest::worker::scrape_job("private"),
+        )
+        .await
+        .unwrap();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(connect::ingest::worker::run(jobs.clone(), queue.clone(), reader, 2, stop_rx));
+    let worker = tokio::spawn(connect::ingest::worker::run(
+        jobs.clone(),
+        queue.clone(),
+        reader,
+        2,
+        stop_rx,
+    ));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let stats = queue.stats(connect::ingest::worker::SCRAPE_QUEUE).await.unwrap();
@@ -241,10 +326,23 @@ async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
     }
     stop_tx.send(true).unwrap();
     worker.await.unwrap().unwrap();
-    assert_eq!(scalar(&app, "SELECT count(*) FROM programs WHERE source = 'ntis'").await, 10);
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM programs WHERE source = 'ntis'").await,
+        10
+    );
     let dead = queue.dead(connect::ingest::worker::SCRAPE_QUEUE, 10).await.unwrap();
-    assert!(dead[0].last_error.contains("robots"), "a robots refusal is dead at once: {}", dead[0].last_error);
+    assert!(
+        dead[0].last_error.contains("robots"),
+        "a robots refusal is dead at once: {}",
+        dead[0].last_error
+    );
     let metrics = jobs.stats.render().await;
-    assert!(metrics.contains("scraping_failures_total{source=\"private\"} 1"), "{metrics}");
-    assert!(metrics.contains("scrape_items_total{source=\"ntis-rss\",outcome=\"new\"} 10"), "{metrics}");
+    assert!(
+        metrics.contains("scraping_failures_total{source=\"private\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("scrape_items_total{source=\"ntis-rss\",outcome=\"new\"} 10"),
+        "{metrics}"
+    );
 }

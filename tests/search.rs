@@ -289,7 +289,8 @@ async fn all_results(app: &TestApp, q: &str) -> Vec<String> {
 async fn results_are_exactly_the_programs_containing_every_word() {
     let app = TestApp::new().await;
     let mut client = app.db.client().await;
-    connect::demo::load_sample(&mut client).await.unwrap();
+    let real = connect::demo::load_real(&app.state.db).await.unwrap();
+    assert!(real.iter().map(|(_, r)| r.new).sum::<usize>() >= 200, "{real:?}");
     connect::demo::load_synthetic(&mut client, 2_000, 42, |_| {})
         .await
         .unwrap();
