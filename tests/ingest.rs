@@ -346,3 +346,73 @@ async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_program_from_two_sources_is_grouped_and_distinct_programs_never_are() {
+    let app = TestApp::new().await;
+    let rec = |source: &str, id: &str, title: &str, period: &str| {
+        serde_json::json!({"source": source, "external_id": id, "title": title, "period_raw": period}).to_string()
+    };
+    let lines = [
+        rec("ntis", "1", "2026년 AI 바우처 지원사업 공고", "2026-01-01 ~ 2099-06-30"),
+        // The same announcement on 기업마당: spacing and punctuation differ.
+        rec(
+            "bizinfo",
+            "B1",
+            "2026년 AI바우처 지원사업 공고.",
+            "2026.01.01 ~ 2099.06.30",
+        ),
+        // NTIS publishes one program per 세부과제 under the same 사업명: distinct programs.
+        rec(
+            "ntis",
+            "2",
+            "최고급AI해외인재유치지원 사업 공고_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)",
+            "2026-01-01 ~ 2099-06-30",
+        ),
+        rec(
+            "bizinfo",
+            "B2",
+            "최고급AI해외인재유치지원 사업 공고_(2025)최고급AI해외인재유치지원(추가공고)",
+            "2026-01-01 ~ 2099-06-30",
+        ),
+        // Same title, another deadline: another round, not a duplicate.
+        rec(
+            "kstartup",
+            "K1",
+            "2026년 AI 바우처 지원사업 공고",
+            "2026-01-01 ~ 2099-09-30",
+        ),
+    ]
+    .join("\n");
+    app.import(&lines).await;
+    let client = app.db.client().await;
+    for source in ["ntis", "bizinfo", "kstartup"] {
+        connect::catalog::store::group_duplicates(&client, source)
+            .await
+            .unwrap();
+    }
+    let grouped: Vec<(String, Option<String>)> = client
+        .query(
+            "SELECT p.external_id, c.external_id FROM programs p LEFT JOIN programs c ON c.id = p.canonical_id ORDER BY p.external_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let expected: Vec<(String, Option<String>)> = vec![
+        ("1".into(), None),
+        ("2".into(), None),
+        ("B1".into(), Some("1".into())),
+        ("B2".into(), None),
+        ("K1".into(), None),
+    ];
+    assert_eq!(grouped, expected);
+    app.sync().await;
+    let (_, body) = app.get("/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98").await;
+    assert_eq!(
+        body["total"], 2,
+        "the duplicate is listed once, through its canonical record: {body}"
+    );
+}

@@ -112,6 +112,9 @@ pub struct ProgramSummary {
     pub first_seen_at: DateTime<Utc>,
     pub last_changed_at: DateTime<Utc>,
     pub removed: bool,
+    /// The canonical record of the same program published by another source; a duplicate leaves
+    /// search (its canonical record is found instead) but stays readable by id.
+    pub duplicate_of: Option<i64>,
 }
 
 /// Everything about one program, read from PostgreSQL.

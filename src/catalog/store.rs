@@ -218,7 +218,7 @@ pub async fn mark_removed_except<C: GenericClient>(
 
 const SUMMARY_COLUMNS: &str = "id, source, external_id, title, ministry, agency, announcement_type, category,
     regions, target_types, period_start, period_end, period_end_time, period_kind, budget_krw, published_on,
-    source_url, first_seen_at, last_changed_at, removed_at IS NOT NULL";
+    source_url, first_seen_at, last_changed_at, removed_at IS NOT NULL, canonical_id";
 
 fn summary(row: &Row) -> ProgramSummary {
     ProgramSummary {
@@ -244,6 +244,7 @@ fn summary(row: &Row) -> ProgramSummary {
         first_seen_at: row.get::<_, DateTime<Utc>>(17),
         last_changed_at: row.get::<_, DateTime<Utc>>(18),
         removed: row.get(19),
+        duplicate_of: row.get(20),
     }
 }
 
@@ -285,8 +286,8 @@ pub async fn changed_since<C: GenericClient>(
         .iter()
         .map(|row| Changed {
             summary: summary(row),
-            body: row.get(20),
-            change_xid: row.get(21),
+            body: row.get(21),
+            change_xid: row.get(22),
         })
         .collect())
 }
@@ -312,8 +313,8 @@ pub async fn detail<C: GenericClient>(client: &C, id: i64) -> Result<Option<Prog
         .collect();
     Ok(Some(ProgramDetail {
         summary: summary(row),
-        period_raw: row.get(20),
-        body: row.get(21),
+        period_raw: row.get(21),
+        body: row.get(22),
         attachments,
     }))
 }
@@ -327,4 +328,23 @@ pub async fn catalogue_id<C: GenericClient>(client: &C) -> Result<String, tokio_
         )
         .await?;
     Ok(rows.first().map(|r| r.get(0)).unwrap_or_default())
+}
+
+/// Groups the programs of `source` under an identical program another source published earlier
+/// (same title once case, spaces and punctuation are ignored, same deadline). Distinct programs are
+/// never merged: each keeps its row; a duplicate only points at its canonical record.
+pub async fn group_duplicates<C: GenericClient>(client: &C, source: &str) -> Result<u64, tokio_postgres::Error> {
+    client
+        .execute_typed(
+            "WITH groups AS (
+                SELECT p.id, min(c.id) AS canonical
+                FROM programs p
+                JOIN programs c ON c.title_key = p.title_key AND c.period_end IS NOT DISTINCT FROM p.period_end
+                 AND c.source <> p.source AND c.canonical_id IS NULL AND c.removed_at IS NULL AND c.id < p.id
+                WHERE p.source = $1 AND p.canonical_id IS NULL AND p.removed_at IS NULL AND p.title_key <> ''
+                GROUP BY p.id)
+             UPDATE programs SET canonical_id = groups.canonical FROM groups WHERE programs.id = groups.id",
+            &[(&source, Type::TEXT)],
+        )
+        .await
 }

@@ -24,6 +24,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_ingestion.sql",
         sql: include_str!("../../migrations/0002_ingestion.sql"),
     },
+    Migration {
+        name: "0003_duplicate_groups.sql",
+        sql: include_str!("../../migrations/0003_duplicate_groups.sql"),
+    },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

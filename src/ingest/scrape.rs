@@ -208,6 +208,7 @@ async fn run(
         ));
     }
     store::mark_seen(&**client, &code, &seen).await?;
+    store::group_duplicates(&**client, &code).await?;
     if source.complete_listing && complete && !seen.is_empty() {
         report.removed = store::mark_removed_except(&**client, &code, &seen).await? as usize;
     }

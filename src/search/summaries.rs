@@ -83,6 +83,7 @@ struct Entry {
     timing: Timing,
     budget: Option<i64>,
     published: NaiveDate,
+    /// Removed from its source, or a duplicate of another record: not listed.
     removed: bool,
     ministry: u32,
     agency: u32,
@@ -156,7 +157,7 @@ impl Summaries {
             published: program
                 .published_on
                 .unwrap_or_else(|| program.first_seen_at.date_naive()),
-            removed: program.removed,
+            removed: program.removed || program.duplicate_of.is_some(),
             ministry: self.ministries.intern(program.ministry.as_deref()),
             agency: self.agencies.intern(program.agency.as_deref()),
             category: self.categories.intern(program.category.as_deref()),

@@ -96,7 +96,7 @@ impl TextIndex {
             let p = &change.summary;
             let id = p.id as u64;
             writer.delete_term(Term::from_field_u64(self.fields.id, id));
-            if p.removed {
+            if p.removed || p.duplicate_of.is_some() {
                 continue;
             }
             let mut doc = TantivyDocument::default();

@@ -27,6 +27,8 @@ pub struct ProgramView {
     pub first_seen_at: chrono::DateTime<chrono::Utc>,
     /// True when the program vanished from its source; it stays readable but leaves search.
     pub removed: bool,
+    /// The id of the canonical record when another source published the same program first.
+    pub duplicate_of: Option<i64>,
 }
 
 #[utoipa::path(
@@ -71,5 +73,6 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
         attachments: detail.attachments,
         first_seen_at: detail.summary.first_seen_at,
         removed: detail.summary.removed,
+        duplicate_of: detail.summary.duplicate_of,
     }))
 }
