@@ -48,9 +48,11 @@ pub(crate) fn extract(
     sink: &mut TextSink,
     warnings: &mut Vec<String>,
 ) -> Result<(), ExtractError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        ExtractError::Damaged(format!("ZIP 구조 손상 (ZIP directory unreadable: {e})"))
-    })?;
+    let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(zip) => zip,
+        // The directory sits at the end: a cut or damaged one still leaves the entries.
+        Err(e) => return extract_streaming(bytes, limits, sink, warnings, &e.to_string()),
+    };
     let sections = section_names(&zip);
     if sections.is_empty() {
         return Err(ExtractError::Damaged(
@@ -85,19 +87,148 @@ pub(crate) fn extract(
     }
 }
 
+/// Reads the section entries from their local headers, for a package whose central directory
+/// is missing or damaged (e.g. a cut download): every `PK\x03\x04` header naming a section is
+/// inflated as far as its bytes go. Gives partial text with warnings.
+fn extract_streaming(
+    bytes: &[u8],
+    limits: &Limits,
+    sink: &mut TextSink,
+    warnings: &mut Vec<String>,
+    directory_error: &str,
+) -> Result<(), ExtractError> {
+    let cap = limits.max_decompressed_bytes;
+    let mut sections: Vec<(u32, String, String, Option<String>)> = Vec::new();
+    let mut pos = 0usize;
+    while let Some(found) = bytes
+        .get(pos..)
+        .and_then(|rest| rest.windows(4).position(|w| w == b"PK\x03\x04"))
+    {
+        let at = pos + found;
+        pos = at + 4;
+        let Some(entry) = LocalEntry::parse(bytes, at) else {
+            continue;
+        };
+        let Some(number) = section_number(&entry.name) else {
+            continue;
+        };
+        if sections.iter().any(|(n, ..)| *n == number) {
+            continue;
+        }
+        if entry.size > cap as u64 {
+            return Err(ExtractError::TooLarge {
+                what: format!("{} decompressed", entry.name),
+                limit: cap,
+            });
+        }
+        let wanted_end = entry
+            .data_start
+            .saturating_add(entry.compressed_size as usize);
+        let end = if entry.compressed_size == 0 {
+            bytes.len()
+        } else {
+            wanted_end.min(bytes.len())
+        };
+        let data = bytes.get(entry.data_start..end).unwrap_or_default();
+        let (xml, mut damage) = match entry.method {
+            0 if data.len() > cap => {
+                return Err(ExtractError::TooLarge {
+                    what: format!("{} decompressed", entry.name),
+                    limit: cap,
+                })
+            }
+            0 => (data.to_vec(), None),
+            8 => crate::hwp5::inflate(data, cap, &entry.name)?,
+            other => {
+                warnings.push(format!(
+                    "{}: compression method {other} unsupported",
+                    entry.name
+                ));
+                continue;
+            }
+        };
+        if entry.compressed_size > 0 && end < wanted_end {
+            damage.get_or_insert_with(|| "entry cut short".into());
+        }
+        if entry.compressed_size > 0 {
+            pos = end;
+        }
+        let xml = String::from_utf8_lossy(&xml).into_owned();
+        sections.push((number, entry.name, xml, damage));
+    }
+    if sections.is_empty() {
+        return Err(ExtractError::Damaged(format!(
+            "ZIP 구조 손상, 본문 없음 (ZIP directory unreadable: {directory_error}; no readable \
+             Contents/section*.xml entry)"
+        )));
+    }
+    warnings.push(format!(
+        "ZIP directory unreadable ({directory_error}); read {} section(s) from local headers; \
+         partial text",
+        sections.len()
+    ));
+    sections.sort_by_key(|(n, ..)| *n);
+    for (_, name, xml, damage) in sections {
+        let partial = section_text(&xml, sink);
+        if let Some(d) = damage.or(partial) {
+            warnings.push(format!("{name} damaged; partial text ({d})"));
+        }
+        sink.newline();
+    }
+    Ok(())
+}
+
+/// A ZIP local file header.
+struct LocalEntry {
+    name: String,
+    method: u16,
+    compressed_size: u32,
+    size: u64,
+    data_start: usize,
+}
+
+impl LocalEntry {
+    /// Parses the local header at `at` (which starts with `PK\x03\x04`).
+    fn parse(bytes: &[u8], at: usize) -> Option<Self> {
+        let u16_at = |o: usize| -> Option<u16> {
+            let b = bytes.get(at.checked_add(o)?..at.checked_add(o + 2)?)?;
+            Some(u16::from_le_bytes([b[0], b[1]]))
+        };
+        let u32_at = |o: usize| -> Option<u32> {
+            let b = bytes.get(at.checked_add(o)?..at.checked_add(o + 4)?)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let method = u16_at(8)?;
+        let compressed_size = u32_at(18)?;
+        let size = u32_at(22)?;
+        let name_len = usize::from(u16_at(26)?);
+        let extra_len = usize::from(u16_at(28)?);
+        let name_start = at.checked_add(30)?;
+        let name = bytes.get(name_start..name_start.checked_add(name_len)?)?;
+        Some(Self {
+            name: String::from_utf8_lossy(name).into_owned(),
+            method,
+            compressed_size,
+            size: u64::from(size),
+            data_start: name_start + name_len + extra_len,
+        })
+    }
+}
+
+/// N of a `Contents/section<N>.xml` entry name.
+fn section_number(name: &str) -> Option<u32> {
+    name.strip_prefix("Contents/section")?
+        .strip_suffix(".xml")?
+        .parse()
+        .ok()
+}
+
 /// `Contents/section<N>.xml` entry names sorted by N.
 fn section_names(zip: &Archive<'_>) -> Vec<String> {
     let mut out: Vec<(u32, String)> = zip
         .file_names()
         .filter_map(Result::ok)
-        .filter_map(|n| {
-            let num = n
-                .strip_prefix("Contents/section")?
-                .strip_suffix(".xml")?
-                .parse()
-                .ok()?;
-            Some((num, n.into_owned()))
-        })
+        .filter_map(|n| Some((section_number(&n)?, n.into_owned())))
         .collect();
     out.sort();
     out.into_iter().map(|(_, n)| n).collect()

@@ -134,6 +134,28 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The error for an input that no parser here reads: unsupported, or a compound file too
+/// damaged to tell.
+fn unknown_error(bytes: &[u8]) -> ExtractError {
+    if bytes.starts_with(CFB_MAGIC) {
+        let opened = catch_unwind(|| cfb::CompoundFile::open(Cursor::new(bytes)).map(|_| ()));
+        match opened {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                return ExtractError::Damaged(format!(
+                    "OLE 복합 문서 손상 (CFB container unreadable: {e})"
+                ))
+            }
+            Err(_) => {
+                return ExtractError::Damaged(
+                    "OLE 복합 문서 손상 (CFB container unreadable)".into(),
+                )
+            }
+        }
+    }
+    ExtractError::Unsupported(describe_unknown(bytes))
+}
+
 /// Describes an input that no parser here reads.
 fn describe_unknown(bytes: &[u8]) -> String {
     if bytes.starts_with(CFB_MAGIC) {
@@ -170,7 +192,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
         Format::Hwp5 => hwp5::extract(bytes, limits, &mut sink, &mut warnings),
         Format::Hwpx => hwpx::extract(bytes, limits, &mut sink, &mut warnings),
         Format::Pdf => pdf::extract(bytes, &mut sink, &mut warnings),
-        Format::Unknown => Err(ExtractError::Unsupported(describe_unknown(bytes))),
+        Format::Unknown => Err(unknown_error(bytes)),
     }));
     match run {
         Ok(Ok(())) => {}
