@@ -71,6 +71,14 @@ enum Command {
         #[arg(long, default_value = "https://example.invalid/")]
         url: String,
     },
+    /// Print the text of an attachment (HWP 5.0 incl. 배포용, HWPX, PDF; chosen by its first bytes),
+    /// extracted in a child process with memory and time limits.
+    Extract {
+        file: PathBuf,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Show the job queues, or act on dead jobs.
     Jobs {
         #[command(subcommand)]
@@ -108,6 +116,11 @@ fn init_logging() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The child side of `connect extract` (and of the worker's extraction): `connect extract --json …`.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "extract") && args.get(1).is_some_and(|a| a == "--json") {
+        return ExitCode::from(extract::child_main(args).clamp(0, 255) as u8);
+    }
     let cli = Cli::parse();
     init_logging();
     match run(cli).await {
@@ -152,6 +165,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{report}");
             if !report.rejected.is_empty() {
                 return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Extract { file, timeout } => {
+            let exe = std::env::current_exe()?;
+            let limits = extract::Limits::default();
+            let file_for_child = file.clone();
+            let extracted = tokio::task::spawn_blocking(move || {
+                extract::extract_in_child(&exe, &file_for_child, &limits, std::time::Duration::from_secs(timeout))
+            })
+            .await?;
+            match extracted {
+                Ok(extracted) => {
+                    for warning in &extracted.warnings {
+                        eprintln!("경고: {warning}");
+                    }
+                    println!("{}", extracted.text);
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    return Ok(ExitCode::FAILURE);
+                }
             }
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {

@@ -228,10 +228,7 @@ pub fn child_main(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// Reads a file, refusing one larger than `cap` bytes without reading it all.
 fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, ExtractError> {
     let file = std::fs::File::open(path).map_err(|e| {
-        ExtractError::ChildFailed(format!(
-            "파일을 열 수 없습니다 (cannot open {}: {e})",
-            path.display()
-        ))
+        ExtractError::ChildFailed(format!("파일을 열 수 없습니다 (cannot open {}: {e})", path.display()))
     })?;
     let mut bytes = Vec::new();
     file.take(cap as u64 + 1)

@@ -111,8 +111,7 @@ pub(crate) fn extract(
 fn read_header(cfb: &mut cfb::CompoundFile<Cursor<&[u8]>>) -> Result<Header, ExtractError> {
     let mut stream = cfb.open_stream("/FileHeader").map_err(|_| {
         ExtractError::Unsupported(
-            "HWP가 아닌 OLE 복합 문서 (CFB/OLE compound file without an HWP FileHeader, e.g. .doc/.xls)"
-                .into(),
+            "HWP가 아닌 OLE 복합 문서 (CFB/OLE compound file without an HWP FileHeader, e.g. .doc/.xls)".into(),
         )
     })?;
     let mut buf = Vec::new();
@@ -138,10 +137,7 @@ fn read_header(cfb: &mut cfb::CompoundFile<Cursor<&[u8]>>) -> Result<Header, Ext
 }
 
 /// The `Section<N>` streams under `storage`, sorted by N.
-fn section_paths(
-    cfb: &cfb::CompoundFile<Cursor<&[u8]>>,
-    storage: &str,
-) -> Vec<(u32, std::path::PathBuf)> {
+fn section_paths(cfb: &cfb::CompoundFile<Cursor<&[u8]>>, storage: &str) -> Vec<(u32, std::path::PathBuf)> {
     let Ok(entries) = cfb.read_storage(format!("/{storage}")) else {
         return Vec::new();
     };
@@ -171,10 +167,7 @@ fn read_section(
     let mut raw = Vec::new();
     let mut damage = None;
     // Read errors keep what was read before them (std's `read_to_end` contract).
-    if let Err(e) = (&mut stream)
-        .take(limits.max_input_bytes as u64)
-        .read_to_end(&mut raw)
-    {
+    if let Err(e) = (&mut stream).take(limits.max_input_bytes as u64).read_to_end(&mut raw) {
         damage = Some(format!("stream read stopped: {e}"));
     }
     if raw.is_empty() {
@@ -197,11 +190,7 @@ fn read_section(
 }
 
 /// Inflates a raw deflate stream, at most `cap` bytes; a corrupt tail keeps what came before.
-pub(crate) fn inflate(
-    data: &[u8],
-    cap: usize,
-    name: &str,
-) -> Result<(Vec<u8>, Option<String>), ExtractError> {
+pub(crate) fn inflate(data: &[u8], cap: usize, name: &str) -> Result<(Vec<u8>, Option<String>), ExtractError> {
     let mut decoder = DeflateDecoder::new(data);
     let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(cap));
     let mut buf = vec![0u8; 64 * 1024];
@@ -323,10 +312,7 @@ fn walk_records(data: &[u8], sink: &mut TextSink) -> Option<String> {
 
 /// Decodes one `HWPTAG_PARA_TEXT` payload (UTF-16LE with 1- or 8-unit control characters).
 fn para_text(body: &[u8], sink: &mut TextSink) {
-    let units: Vec<u16> = body
-        .chunks_exact(2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .collect();
+    let units: Vec<u16> = body.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
     let mut i = 0usize;
     while i < units.len() {
         let u = units[i];

@@ -121,9 +121,7 @@ fn extract_streaming(
                 limit: cap,
             });
         }
-        let wanted_end = entry
-            .data_start
-            .saturating_add(entry.compressed_size as usize);
+        let wanted_end = entry.data_start.saturating_add(entry.compressed_size as usize);
         let end = if entry.compressed_size == 0 {
             bytes.len()
         } else {
@@ -140,10 +138,7 @@ fn extract_streaming(
             0 => (data.to_vec(), None),
             8 => crate::hwp5::inflate(data, cap, &entry.name)?,
             other => {
-                warnings.push(format!(
-                    "{}: compression method {other} unsupported",
-                    entry.name
-                ));
+                warnings.push(format!("{}: compression method {other} unsupported", entry.name));
                 continue;
             }
         };
@@ -235,11 +230,7 @@ fn section_names(zip: &Archive<'_>) -> Vec<String> {
 }
 
 /// Reads one entry as UTF-8 text, refusing declared or actual sizes above the limit.
-fn read_entry(
-    zip: &mut Archive<'_>,
-    name: &str,
-    limits: &Limits,
-) -> Result<(String, Option<String>), ExtractError> {
+fn read_entry(zip: &mut Archive<'_>, name: &str, limits: &Limits) -> Result<(String, Option<String>), ExtractError> {
     let cap = limits.max_decompressed_bytes;
     let too_large = || ExtractError::TooLarge {
         what: format!("{name} decompressed"),
@@ -287,12 +278,7 @@ fn section_text(xml: &str, sink: &mut TextSink) -> Option<String> {
         }
         let event = match reader.read_event() {
             Ok(ev) => ev,
-            Err(e) => {
-                return Some(format!(
-                    "XML error at byte {}: {e}",
-                    reader.buffer_position()
-                ))
-            }
+            Err(e) => return Some(format!("XML error at byte {}: {e}", reader.buffer_position())),
         };
         match event {
             Event::Start(e) => {
@@ -323,9 +309,7 @@ fn section_text(xml: &str, sink: &mut TextSink) -> Option<String> {
             Event::GeneralRef(r) if in_t > 0 => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
                     sink.push(c);
-                } else if let Some(s) =
-                    quick_xml::escape::resolve_predefined_entity(&r.xml10_content())
-                {
+                } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(&r.xml10_content()) {
                     sink.push_str(s);
                 }
             }

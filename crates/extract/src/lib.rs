@@ -141,16 +141,8 @@ fn unknown_error(bytes: &[u8]) -> ExtractError {
         let opened = catch_unwind(|| cfb::CompoundFile::open(Cursor::new(bytes)).map(|_| ()));
         match opened {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                return ExtractError::Damaged(format!(
-                    "OLE 복합 문서 손상 (CFB container unreadable: {e})"
-                ))
-            }
-            Err(_) => {
-                return ExtractError::Damaged(
-                    "OLE 복합 문서 손상 (CFB container unreadable)".into(),
-                )
-            }
+            Ok(Err(e)) => return ExtractError::Damaged(format!("OLE 복합 문서 손상 (CFB container unreadable: {e})")),
+            Err(_) => return ExtractError::Damaged("OLE 복합 문서 손상 (CFB container unreadable)".into()),
         }
     }
     ExtractError::Unsupported(describe_unknown(bytes))
@@ -159,11 +151,9 @@ fn unknown_error(bytes: &[u8]) -> ExtractError {
 /// Describes an input that no parser here reads.
 fn describe_unknown(bytes: &[u8]) -> String {
     if bytes.starts_with(CFB_MAGIC) {
-        "HWP가 아닌 OLE 복합 문서 (CFB/OLE compound file without an HWP FileHeader, e.g. .doc/.xls)"
-            .into()
+        "HWP가 아닌 OLE 복합 문서 (CFB/OLE compound file without an HWP FileHeader, e.g. .doc/.xls)".into()
     } else if bytes.starts_with(ZIP_MAGIC) {
-        "HWPX가 아닌 ZIP 파일 (ZIP archive that is not HWPX, e.g. a bundle of attachments or .docx)"
-            .into()
+        "HWPX가 아닌 ZIP 파일 (ZIP archive that is not HWPX, e.g. a bundle of attachments or .docx)".into()
     } else if bytes.starts_with(hwp5::SIGNATURE) {
         "HWP 3.x 이하 문서 (HWP 3.x or older binary document)".into()
     } else if bytes.is_empty() {
@@ -203,9 +193,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            return Err(ExtractError::Damaged(format!(
-                "{format:?} parser panicked: {msg}"
-            )));
+            return Err(ExtractError::Damaged(format!("{format:?} parser panicked: {msg}")));
         }
     }
     let (text, truncated) = sink.finish();
@@ -218,11 +206,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     if text.is_empty() {
         warnings.push("no text found (e.g. a scanned image without a text layer)".into());
     }
-    Ok(Extracted {
-        format,
-        text,
-        warnings,
-    })
+    Ok(Extracted { format, text, warnings })
 }
 
 #[cfg(test)]

@@ -9,11 +9,7 @@ use crate::text::TextSink;
 use crate::ExtractError;
 
 /// Extracts the text of a PDF held in `bytes`.
-pub(crate) fn extract(
-    bytes: &[u8],
-    sink: &mut TextSink,
-    warnings: &mut Vec<String>,
-) -> Result<(), ExtractError> {
+pub(crate) fn extract(bytes: &[u8], sink: &mut TextSink, warnings: &mut Vec<String>) -> Result<(), ExtractError> {
     let doc = PdfDocument::from_bytes(bytes.to_vec()).map_err(open_error)?;
     if doc.is_encrypted() {
         // Most "encrypted" government PDFs only restrict printing/copying and open with the

@@ -69,13 +69,8 @@ fn hanging_child_is_killed_at_the_timeout() {
     let dir = tempfile::tempdir().expect("temp dir");
     let exe = script(dir.path(), "hang.sh", "exec sleep 30");
     let started = Instant::now();
-    let err = extract_in_child(
-        &exe,
-        Path::new("x.hwp"),
-        &Limits::default(),
-        Duration::from_millis(300),
-    )
-    .expect_err("timeout");
+    let err = extract_in_child(&exe, Path::new("x.hwp"), &Limits::default(), Duration::from_millis(300))
+        .expect_err("timeout");
     assert_eq!(err, ExtractError::TimedOut(300));
     assert!(started.elapsed() < Duration::from_secs(10));
 }
@@ -88,17 +83,9 @@ fn crashing_or_babbling_child_is_a_child_failure() {
         ("babble.sh", "echo not json; exit 0"),
     ] {
         let exe = script(dir.path(), name, body);
-        let err = extract_in_child(
-            &exe,
-            Path::new("x.hwp"),
-            &Limits::default(),
-            Duration::from_secs(10),
-        )
-        .expect_err(name);
-        assert!(
-            matches!(err, ExtractError::ChildFailed(_)),
-            "{name}: {err:?}"
-        );
+        let err =
+            extract_in_child(&exe, Path::new("x.hwp"), &Limits::default(), Duration::from_secs(10)).expect_err(name);
+        assert!(matches!(err, ExtractError::ChildFailed(_)), "{name}: {err:?}");
         println!("{name}: {err}");
     }
     let err = extract_in_child(
@@ -121,12 +108,6 @@ fn memory_limit_stops_a_child_cleanly() {
         .output()
         .expect("run child");
     let reply = serde_json::from_slice::<serde_json::Value>(&out.stdout).ok();
-    println!(
-        "pdf_12 under 16 MiB: status {}, reply {reply:?}",
-        out.status
-    );
-    assert!(
-        reply.is_none_or(|r| r.get("ok").is_none()),
-        "text despite the limit"
-    );
+    println!("pdf_12 under 16 MiB: status {}, reply {reply:?}", out.status);
+    assert!(reply.is_none_or(|r| r.get("ok").is_none()), "text despite the limit");
 }

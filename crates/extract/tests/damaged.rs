@@ -66,8 +66,8 @@ fn truncated_hwp_and_hwpx_copies_never_panic() {
             if format == Format::Hwpx && percent >= 75 {
                 // The ZIP directory is at the end; the section entries before the cut (all four
                 // files keep images first, sections last) are read from their local headers.
-                let out = extract(&copy, &Limits::default())
-                    .unwrap_or_else(|e| panic!("{name} cut at {percent}%: {e}"));
+                let out =
+                    extract(&copy, &Limits::default()).unwrap_or_else(|e| panic!("{name} cut at {percent}%: {e}"));
                 assert!(out.text.chars().count() > 100, "{name} cut at {percent}%");
                 assert!(out.warnings.iter().any(|w| w.contains("partial")), "{name}");
             }
@@ -120,16 +120,15 @@ fn damaged_pdfs_never_panic_in_a_child() {
         for (what, copy) in copies {
             let path = dir.path().join(format!("{name}.{what}"));
             std::fs::write(&path, &copy).expect("write copy");
-            let outcome =
-                match extract_in_child(exe, &path, &Limits::default(), Duration::from_secs(120)) {
-                    Ok(out) if out.warnings.is_empty() => "ok",
-                    Ok(_) => "partial",
-                    Err(ExtractError::Damaged(m)) if m.contains("panicked") => "panic-caught",
-                    Err(ExtractError::Damaged(_)) => "damaged",
-                    Err(ExtractError::PasswordProtected) => "password",
-                    Err(ExtractError::TimedOut(_)) => "timed-out",
-                    Err(e) => panic!("{name} {what}: unexpected {e:?}"),
-                };
+            let outcome = match extract_in_child(exe, &path, &Limits::default(), Duration::from_secs(120)) {
+                Ok(out) if out.warnings.is_empty() => "ok",
+                Ok(_) => "partial",
+                Err(ExtractError::Damaged(m)) if m.contains("panicked") => "panic-caught",
+                Err(ExtractError::Damaged(_)) => "damaged",
+                Err(ExtractError::PasswordProtected) => "password",
+                Err(ExtractError::TimedOut(_)) => "timed-out",
+                Err(e) => panic!("{name} {what}: unexpected {e:?}"),
+            };
             println!("{name} {what}: {outcome}");
             tally.add(outcome);
         }
@@ -193,12 +192,9 @@ fn deflate(data: &[u8]) -> (Vec<u8>, u32) {
 }
 
 fn section_xml(paragraphs: usize) -> Vec<u8> {
-    let mut xml =
-        String::from(r#"<?xml version="1.0" encoding="UTF-8"?><hs:sec xmlns:hs="s" xmlns:hp="p">"#);
+    let mut xml = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><hs:sec xmlns:hs="s" xmlns:hp="p">"#);
     for i in 0..paragraphs {
-        xml.push_str(&format!(
-            "<hp:p><hp:run><hp:t>공고 문단 {i}</hp:t></hp:run></hp:p>"
-        ));
+        xml.push_str(&format!("<hp:p><hp:run><hp:t>공고 문단 {i}</hp:t></hp:run></hp:p>"));
     }
     xml.push_str("</hs:sec>");
     xml.into_bytes()
@@ -209,13 +205,7 @@ fn handmade_hwpx_reads_and_zip_bombs_are_too_large() {
     let mime = b"application/hwp+zip".to_vec();
     let mut mime_crc = flate2::Crc::new();
     mime_crc.update(&mime);
-    let mime_item = (
-        "mimetype",
-        0u16,
-        mime.clone(),
-        mime_crc.sum(),
-        mime.len() as u32,
-    );
+    let mime_item = ("mimetype", 0u16, mime.clone(), mime_crc.sum(), mime.len() as u32);
 
     // A sane package first, so the bombs below fail for their size and nothing else.
     let xml = section_xml(3);
@@ -246,13 +236,7 @@ fn handmade_hwpx_reads_and_zip_bombs_are_too_large() {
     };
     let bomb = handmade_zip(&[
         mime_item.clone(),
-        (
-            "Contents/section0.xml",
-            8,
-            packed.clone(),
-            crc,
-            big.len() as u32,
-        ),
+        ("Contents/section0.xml", 8, packed.clone(), crc, big.len() as u32),
     ]);
     let err = extract(&bomb, &limits).expect_err("bomb");
     assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");

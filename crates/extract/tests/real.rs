@@ -16,11 +16,7 @@ fn phrases(name: &str) -> &'static [&'static str] {
     match name {
         "hwp_10.hwp" => &["KIC 유럽 센터장 모집 공고", "한국연구재단 이사장"],
         "hwp_11.hwp" => &["면역세포유전자치료제전주기기술개발사업", "첨부서류", "비고"],
-        "hwp_12.hwp" => &[
-            "중소벤처기업부 공고 제2025",
-            "중소기업기술혁신개발사업",
-            "수정공고",
-        ],
+        "hwp_12.hwp" => &["중소벤처기업부 공고 제2025", "중소기업기술혁신개발사업", "수정공고"],
         "hwp_13.hwp" => &["관세행정 현장 맞춤형 기술개발 2.0", "신규과제 공고"],
         "hwp_14.hwp" => &["창업성장기술개발사업", "시행계획 공고"],
         "hwp_15.hwp" => &["정보통신", "표준개발지원사업", "신규지원 대상과제 공고"],
@@ -30,14 +26,8 @@ fn phrases(name: &str) -> &'static [&'static str] {
         ],
         "edge_uncompressed2.hwp" => &["고강도 무시멘트 콘크리트", "재공고 안내서"],
         "hwpx_10.hwpx" => &["원자력 백서", "정책연구용역"],
-        "hwpx_11.hwpx" => &[
-            "행정안전부 공고 제2026-28호",
-            "재난 및 안전관리 연구개발사업",
-        ],
-        "hwpx_12.hwpx" => &[
-            "첨단정밀육종활용고부가산업화기술개발사업",
-            "농림축산식품부장관",
-        ],
+        "hwpx_11.hwpx" => &["행정안전부 공고 제2026-28호", "재난 및 안전관리 연구개발사업"],
+        "hwpx_12.hwpx" => &["첨단정밀육종활용고부가산업화기술개발사업", "농림축산식품부장관"],
         "hwpx_13.hwpx" => &["차세대 양자과학기술 핵심 기초원천연구", "재공모"],
         "pdf_10.pdf" => &["백신실용화기술개발사업단", "신규지원 대상과제"],
         "pdf_11.pdf" => &["식품의약품안전처 공고 제2026", "통합 공고"],
@@ -63,23 +53,14 @@ fn preview_text(bytes: &[u8], format: Format) -> Option<String> {
         Format::Hwp5 => {
             let mut cfb = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
             let mut raw = Vec::new();
-            cfb.open_stream("/PrvText")
-                .ok()?
-                .read_to_end(&mut raw)
-                .ok()?;
-            let units: Vec<u16> = raw
-                .chunks_exact(2)
-                .map(|b| u16::from_le_bytes([b[0], b[1]]))
-                .collect();
+            cfb.open_stream("/PrvText").ok()?.read_to_end(&mut raw).ok()?;
+            let units: Vec<u16> = raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
             Some(String::from_utf16_lossy(&units))
         }
         Format::Hwpx => {
             let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
             let mut s = String::new();
-            zip.by_name("Preview/PrvText.txt")
-                .ok()?
-                .read_to_string(&mut s)
-                .ok()?;
+            zip.by_name("Preview/PrvText.txt").ok()?.read_to_string(&mut s).ok()?;
             Some(s)
         }
         _ => None,
@@ -96,24 +77,17 @@ fn every_real_attachment_yields_its_text() {
         let bytes = read_fixture(name);
         assert_eq!(detect(&bytes), Ok(format), "{name}: detected format");
         let started = Instant::now();
-        let out = extract(&bytes, &Limits::default())
-            .unwrap_or_else(|e| panic!("{name}: extraction failed: {e}"));
+        let out = extract(&bytes, &Limits::default()).unwrap_or_else(|e| panic!("{name}: extraction failed: {e}"));
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         assert_eq!(out.format, format, "{name}");
-        assert!(
-            out.warnings.is_empty(),
-            "{name}: warnings {:?}",
-            out.warnings
-        );
+        assert!(out.warnings.is_empty(), "{name}: warnings {:?}", out.warnings);
         let chars = out.text.chars().count();
         assert!(chars > 1000, "{name}: only {chars} characters");
         for phrase in phrases(name) {
             assert!(out.text.contains(phrase), "{name}: missing {phrase:?}");
         }
         assert!(
-            !out.text
-                .chars()
-                .any(|c| ('\u{E000}'..='\u{F8FF}').contains(&c)),
+            !out.text.chars().any(|c| ('\u{E000}'..='\u{F8FF}').contains(&c)),
             "{name}: private-use characters left"
         );
         // Most Korean of the stored preview (the first page or so) must be in the text.
@@ -124,11 +98,7 @@ fn every_real_attachment_yields_its_text() {
             hit as f64 / want.len().max(1) as f64
         });
         if let Some(c) = coverage {
-            assert!(
-                c >= 0.9,
-                "{name}: only {:.0}% of the preview's pairs",
-                c * 100.0
-            );
+            assert!(c >= 0.9, "{name}: only {:.0}% of the preview's pairs", c * 100.0);
         }
         println!(
             "{name:<24} {:>6} {chars:>8} {ms:>8.1} {:>9}",
@@ -140,11 +110,8 @@ fn every_real_attachment_yields_its_text() {
 
 #[test]
 fn distribution_document_yields_body_not_placeholder() {
-    let out = extract(&read_fixture("edge_distrib2.hwp"), &Limits::default())
-        .expect("distribution document");
-    assert!(out
-        .text
-        .contains("전문경력인사초빙활용지원사업을 시행하고 있습니다"));
+    let out = extract(&read_fixture("edge_distrib2.hwp"), &Limits::default()).expect("distribution document");
+    assert!(out.text.contains("전문경력인사초빙활용지원사업을 시행하고 있습니다"));
     assert!(out.text.contains("설명회 안내"));
     assert!(!out.text.starts_with("배포용 문서"));
 }
@@ -154,10 +121,7 @@ fn drm_wrapped_file_is_a_clear_error() {
     let bytes = read_fixture("hwp_drm_scdsa004.hwp");
     let err = extract(&bytes, &Limits::default()).expect_err("DRM");
     assert_eq!(err, ExtractError::Drm("SCDSA004".into()));
-    assert_eq!(
-        err.to_string(),
-        "DRM으로 보호된 문서입니다 (DRM-protected, SCDSA004)"
-    );
+    assert_eq!(err.to_string(), "DRM으로 보호된 문서입니다 (DRM-protected, SCDSA004)");
 }
 
 #[test]
@@ -183,10 +147,7 @@ fn output_cap_truncates_with_warning() {
     for name in ["hwp_13.hwp", "hwpx_12.hwpx", "pdf_10.pdf"] {
         let out = extract(&read_fixture(name), &limits).expect(name);
         assert!(out.text.chars().count() <= 500, "{name}");
-        assert!(
-            out.warnings.iter().any(|w| w.contains("truncated")),
-            "{name}"
-        );
+        assert!(out.warnings.iter().any(|w| w.contains("truncated")), "{name}");
     }
 }
 
@@ -198,9 +159,6 @@ fn decompression_cap_applies_to_real_streams() {
     };
     for name in ["hwp_10.hwp", "edge_distrib2.hwp", "hwpx_11.hwpx"] {
         let err = extract(&read_fixture(name), &limits).expect_err(name);
-        assert!(
-            matches!(err, ExtractError::TooLarge { .. }),
-            "{name}: {err:?}"
-        );
+        assert!(matches!(err, ExtractError::TooLarge { .. }), "{name}: {err:?}");
     }
 }
