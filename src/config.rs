@@ -26,10 +26,9 @@ impl std::str::FromStr for Listen {
         match s.strip_prefix("unix:") {
             Some("") => Err("unix: needs a socket path, e.g. unix:/run/connect/connect.sock".into()),
             Some(path) => Ok(Listen::Unix(PathBuf::from(path))),
-            None => s
-                .parse()
-                .map(Listen::Tcp)
-                .map_err(|_| format!("'{s}' is neither HOST:PORT nor unix:/path/to.sock")),
+            None => {
+                s.parse().map(Listen::Tcp).map_err(|_| format!("'{s}' is neither HOST:PORT nor unix:/path/to.sock"))
+            }
         }
     }
 }
@@ -150,9 +149,7 @@ impl Source {
     }
 
     pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        Source {
-            values: pairs.into_iter().collect(),
-        }
+        Source { values: pairs.into_iter().collect() }
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -169,10 +166,7 @@ impl Source {
     {
         match self.get(name) {
             None => Ok(default),
-            Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError::Invalid {
-                name,
-                reason: e.to_string(),
-            }),
+            Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
         }
     }
 
@@ -184,14 +178,9 @@ impl Source {
 }
 
 fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let file_error = |reason: String| ConfigError::File {
-        path: path.display().to_string(),
-        reason,
-    };
+    let file_error = |reason: String| ConfigError::File { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| file_error(e.message().to_string()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| file_error(e.message().to_string()))?;
     table
         .into_iter()
         .map(|(key, value)| {
@@ -200,12 +189,7 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::Float(f) => f.to_string(),
                 toml::Value::Boolean(b) => b.to_string(),
-                other => {
-                    return Err(file_error(format!(
-                        "{key}: 문자열이나 숫자가 아닙니다 ({})",
-                        other.type_str()
-                    )))
-                }
+                other => return Err(file_error(format!("{key}: 문자열이나 숫자가 아닙니다 ({})", other.type_str()))),
             };
             Ok((key.to_ascii_uppercase(), value))
         })
@@ -213,10 +197,8 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
 }
 
 fn check_url(name: &'static str, raw: &str, schemes: &[&str]) -> Result<(), ConfigError> {
-    let url = url::Url::parse(raw).map_err(|e| ConfigError::Invalid {
-        name,
-        reason: format!("URL이 아닙니다 ({e})"),
-    })?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| ConfigError::Invalid { name, reason: format!("URL이 아닙니다 ({e})") })?;
     if !schemes.contains(&url.scheme()) {
         return Err(ConfigError::Invalid {
             name,
@@ -231,11 +213,7 @@ const REDIS_SCHEMES: &[&str] = &["redis", "rediss", "unix", "redis+unix"];
 
 impl DatabaseConfig {
     pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
-        let url = src.url(
-            "DATABASE_URL",
-            PG_SCHEMES,
-            "예: postgresql://connect@127.0.0.1:6432/connect",
-        )?;
+        let url = src.url("DATABASE_URL", PG_SCHEMES, "예: postgresql://connect@127.0.0.1:6432/connect")?;
         let direct_url = match src.get("DATABASE_DIRECT_URL") {
             Some(_) => src.url("DATABASE_DIRECT_URL", PG_SCHEMES, "")?,
             None => url.clone(),
@@ -243,17 +221,11 @@ impl DatabaseConfig {
         let pool_size = src.parsed("DATABASE_POOL_SIZE", 16usize)?;
         if pool_size == 0 {
             return Err(ConfigError::Invalid {
-                name: "DATABASE_POOL_SIZE",
-                reason: "1 이상이어야 합니다".into(),
+                name: "DATABASE_POOL_SIZE", reason: "1 이상이어야 합니다".into()
             });
         }
         let timeout_ms = src.parsed("DATABASE_QUERY_TIMEOUT_MS", 5_000u64)?;
-        Ok(DatabaseConfig {
-            url,
-            direct_url,
-            pool_size,
-            query_timeout: Duration::from_millis(timeout_ms),
-        })
+        Ok(DatabaseConfig { url, direct_url, pool_size, query_timeout: Duration::from_millis(timeout_ms) })
     }
 }
 
@@ -282,16 +254,10 @@ impl Secrets {
     pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
         let jwt = src.required("JWT_SECRET", "openssl rand -hex 32 로 만드세요")?;
         if jwt.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: "32자 이상이어야 합니다".into(),
-            });
+            return Err(ConfigError::Invalid { name: "JWT_SECRET", reason: "32자 이상이어야 합니다".into() });
         }
         let key = src.required("ENCRYPTION_KEY", "openssl rand -hex 32 로 만드세요")?;
-        encryption_key_bytes(key).map_err(|reason| ConfigError::Invalid {
-            name: "ENCRYPTION_KEY",
-            reason,
-        })?;
+        encryption_key_bytes(key).map_err(|reason| ConfigError::Invalid { name: "ENCRYPTION_KEY", reason })?;
         Ok(Secrets {
             jwt_secret: SecretString::from(jwt.to_string()),
             encryption_key: SecretString::from(key.to_string()),
@@ -312,10 +278,7 @@ pub fn encryption_key_bytes(key: &str) -> Result<[u8; 32], String> {
         out.copy_from_slice(key.as_bytes());
         Ok(out)
     } else {
-        Err(format!(
-            "32바이트 키가 필요합니다: 16진수 64자 또는 32자 (지금 {}자)",
-            key.len()
-        ))
+        Err(format!("32바이트 키가 필요합니다: 16진수 64자 또는 32자 (지금 {}자)", key.len()))
     }
 }
 
@@ -343,10 +306,7 @@ mod tests {
         ("REDIS_CACHE_URL", "redis://:cachepw@127.0.0.1:6379"),
         ("REDIS_QUEUE_URL", "redis://127.0.0.1:6380"),
         ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-        (
-            "ENCRYPTION_KEY",
-            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-        ),
+        ("ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"),
     ];
 
     #[test]
@@ -408,8 +368,7 @@ mod tests {
         let path = dir.path().join("connect.toml");
         std::fs::write(&path, "database_pool_size = 4\nCONNECT_LISTEN = \"unix:/tmp/c.sock\"\n").unwrap();
         let mut src = Source::load(Some(&path)).unwrap();
-        src.values
-            .extend(FULL.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        src.values.extend(FULL.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_source(&src).unwrap();
         assert_eq!(config.database.pool_size, 4);
         assert_eq!(config.server.listen, Listen::Unix("/tmp/c.sock".into()));

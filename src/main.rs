@@ -104,9 +104,7 @@ enum JobsAction {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
@@ -145,10 +143,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let database = DatabaseConfig::from_source(&source)?;
             let report = db::migrate::run(&database.direct_url).await?;
-            println!(
-                "마이그레이션: 새로 적용 {:?}, 이미 적용 {}개",
-                report.applied, report.already
-            );
+            println!("마이그레이션: 새로 적용 {:?}, 이미 적용 {}개", report.applied, report.already);
         }
         Command::Import { file } => {
             let database = DatabaseConfig::from_source(&source)?;
@@ -191,11 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
             return run_ingest(command, &source).await;
         }
-        Command::Demo {
-            synthetic,
-            seed,
-            no_sample,
-        } => {
+        Command::Demo { synthetic, seed, no_sample } => {
             let database = DatabaseConfig::from_source(&source)?;
             db::migrate::run(&database.direct_url).await?;
             let mut client = db::connect_direct(&database.direct_url).await?;
@@ -225,7 +216,7 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             let sources = Sources::load(&sources)?;
             let database = DatabaseConfig::from_source(source)?;
             let redis = RedisConfig::from_source(source)?;
-            let (queue, reader) = ingest::worker::connect(&redis).await?;
+            let (queue, _) = ingest::worker::connect(&redis).await?;
             let jobs = ingest::worker::ScrapeJobs::new(sources, &database, &queue, &redis)?;
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
@@ -233,24 +224,21 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
                 let _ = stop_tx.send(true);
             });
             tracing::info!(sources = jobs.sources.sources.len(), concurrency, "worker started");
-            ingest::worker::run(jobs, queue, reader, concurrency, stop_rx).await?;
+            ingest::worker::run(jobs, &redis, concurrency, stop_rx).await?;
         }
         Command::Scrape { name, sources } => {
             let sources = Sources::load(&sources)?;
-            let config = sources
-                .get(&name)
-                .ok_or_else(|| anyhow::anyhow!("'{name}' 소스가 설정 파일에 없습니다"))?
-                .clone();
+            let config =
+                sources.get(&name).ok_or_else(|| anyhow::anyhow!("'{name}' 소스가 설정 파일에 없습니다"))?.clone();
             let database = DatabaseConfig::from_source(source)?;
             let pool = db::pool(&database)?;
             let fetcher = fetch::Fetcher::new(fetch::FetchConfig::default())?;
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar.set_message(format!("{name} 수집 중"));
-            let result = ingest::scrape::scrape(&config, &fetcher, &pool, &|step| {
-                bar.set_message(format!("{name}: {step}"))
-            })
-            .await;
+            let result =
+                ingest::scrape::scrape(&config, &fetcher, &pool, &|step| bar.set_message(format!("{name}: {step}")))
+                    .await;
             bar.finish_and_clear();
             let report = result?;
             for rejected in &report.rejected {
@@ -258,12 +246,7 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             }
             println!("{name}: {report}");
         }
-        Command::Parse {
-            kind,
-            file,
-            source: code,
-            url,
-        } => {
+        Command::Parse { kind, file, source: code, url } => {
             let body = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let mut failed = false;
             for program in ingest::scrape::parse_saved(kind, &body, &code, &url)? {
@@ -306,28 +289,14 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
                 }
                 Some(JobsAction::Retry { id }) => {
                     let done = queue.retry_dead(q, &queue::JobId::from(id.clone())).await?;
-                    println!(
-                        "{id}: {}",
-                        if done {
-                            "다시 대기열에 넣었습니다"
-                        } else {
-                            "해당 dead 작업이 없습니다"
-                        }
-                    );
+                    println!("{id}: {}", if done { "다시 대기열에 넣었습니다" } else { "해당 dead 작업이 없습니다" });
                     if !done {
                         return Ok(ExitCode::FAILURE);
                     }
                 }
                 Some(JobsAction::Discard { id }) => {
                     let done = queue.discard_dead(q, &queue::JobId::from(id.clone())).await?;
-                    println!(
-                        "{id}: {}",
-                        if done {
-                            "삭제했습니다"
-                        } else {
-                            "해당 dead 작업이 없습니다"
-                        }
-                    );
+                    println!("{id}: {}", if done { "삭제했습니다" } else { "해당 dead 작업이 없습니다" });
                     if !done {
                         return Ok(ExitCode::FAILURE);
                     }

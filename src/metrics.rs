@@ -25,19 +25,14 @@ pub struct Metrics {
 }
 
 /// Seconds; fine below 10 ms where our targets are, coarse above 1 s where the alert fires.
-const LATENCY_BUCKETS: &[f64] = &[
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "HTTP request latency by route template",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route template")
+                .buckets(LATENCY_BUCKETS.to_vec()),
             &["method", "route", "status"],
         )
         .expect("valid histogram");
@@ -54,24 +49,16 @@ impl Metrics {
             IntCounter::new("cache_hits_total", "Redis cache reads that found a value").expect("valid counter");
         let cache_misses =
             IntCounter::new("cache_misses_total", "Redis cache reads that found nothing").expect("valid counter");
-        let cache_errors = IntCounter::new(
-            "cache_errors_total",
-            "Redis cache calls that failed (served without cache)",
-        )
-        .expect("valid counter");
+        let cache_errors =
+            IntCounter::new("cache_errors_total", "Redis cache calls that failed (served without cache)")
+                .expect("valid counter");
         let catalogue_programs = IntGaugeVec::new(
-            Opts::new(
-                "catalogue_programs",
-                "Programs in the catalogue by status, computed in KST",
-            ),
+            Opts::new("catalogue_programs", "Programs in the catalogue by status, computed in KST"),
             &["status"],
         )
         .expect("valid gauge");
         let queue_jobs = IntGaugeVec::new(
-            Opts::new(
-                "queue_jobs",
-                "Jobs in the durable queue by state (dead = needs attention)",
-            ),
+            Opts::new("queue_jobs", "Jobs in the durable queue by state (dead = needs attention)"),
             &["queue", "state"],
         )
         .expect("valid gauge");
@@ -123,11 +110,7 @@ impl Default for Metrics {
 pub async fn track(State(metrics): State<std::sync::Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     metrics.http_in_flight.inc();
     let response = next.run(request).await;
     metrics.http_in_flight.dec();

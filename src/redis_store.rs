@@ -75,8 +75,7 @@ impl Cache {
 
     fn failed(&self, what: &str, e: &redis::RedisError) {
         self.metrics.cache_errors.inc();
-        self.skip_until_ms
-            .store(self.now_ms() + SKIP_AFTER_FAILURE.as_millis() as u64, Ordering::Relaxed);
+        self.skip_until_ms.store(self.now_ms() + SKIP_AFTER_FAILURE.as_millis() as u64, Ordering::Relaxed);
         tracing::debug!(error = %e, "cache {what} failed; skipping the cache for a moment");
     }
 
@@ -125,13 +124,8 @@ impl Cache {
             return;
         };
         let mut conn = self.conn.clone();
-        let stored: Result<(), _> = redis::cmd("SET")
-            .arg(key)
-            .arg(bytes)
-            .arg("PX")
-            .arg(ttl.as_millis() as u64)
-            .query_async(&mut conn)
-            .await;
+        let stored: Result<(), _> =
+            redis::cmd("SET").arg(key).arg(bytes).arg("PX").arg(ttl.as_millis() as u64).query_async(&mut conn).await;
         if let Err(e) = stored {
             self.failed("write", &e);
         }

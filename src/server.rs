@@ -23,11 +23,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         db: crate::db::pool(&config.database)?,
         db_timeout: config.database.query_timeout,
-        cache: Cache::new(
-            redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?,
-            prefix,
-            metrics.clone(),
-        ),
+        cache: Cache::new(redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?, prefix, metrics.clone()),
         jobs: queue::Queue::new(queue.clone(), prefix),
         scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
         queue,
@@ -73,11 +69,7 @@ pub async fn follow_catalogue(state: AppState, interval: Duration, mut stop: wat
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = build_state(&config)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let follower = tokio::spawn(follow_catalogue(
-        state.clone(),
-        config.server.index_sync_interval,
-        stop_rx.clone(),
-    ));
+    let follower = tokio::spawn(follow_catalogue(state.clone(), config.server.index_sync_interval, stop_rx.clone()));
     let app = api::router(state);
 
     let drain = shutdown_signal(stop_tx.clone());

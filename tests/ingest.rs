@@ -20,11 +20,7 @@ use connect::ingest::scrape::scrape;
 use fetch::{FetchConfig, Fetcher};
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/crates/sources/tests/data/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read(format!("{}/crates/sources/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// What the fixture site serves; tests change it between scrapes.
@@ -56,11 +52,7 @@ async fn serve(
     let Some(body) = site.files.lock().unwrap().get(&key).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let etag = format!(
-        "\"{:x}\"",
-        body.iter()
-            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
-    );
+    let etag = format!("\"{:x}\"", body.iter().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b))));
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
     }
@@ -75,18 +67,14 @@ async fn start_site() -> (Arc<Site>, String) {
         files.insert("flaky.xml".into(), fixture("ntis-rss-unRndRss-2026-08-21.xml"));
         files.insert("bizinfo/api.json".into(), b"{\"jsonArray\": [ {broken".to_vec());
         files.insert("bizinfo/rss.xml".into(), fixture("written-bizinfo-rss.xml"));
-        files.insert(
-            "kstartup/list.json".into(),
-            fixture("kstartup-api-announcement-list-sample.json"),
-        );
-        files.insert(
-            "kstartup/list.json?page=2".into(),
-            fixture("kstartup-api-announcement-list-empty-page.json"),
-        );
+        files.insert("kstartup/list.json".into(), fixture("kstartup-api-announcement-list-sample.json"));
+        files.insert("kstartup/list.json?page=2".into(), fixture("kstartup-api-announcement-list-empty-page.json"));
+        files.insert("kstartup/bizpbanc-ongoing.do".into(), fixture("kstartup-detail-pbancSn-178335-abridged.html"));
+        // The first of the detail page's attachments is a real HWPX announcement; the others 404.
+        let hwpx = format!("{}/../shared/fixtures/real/attachments/hwpx_10.hwpx", env!("CARGO_MANIFEST_DIR"));
+        files.insert("afile/fileDownload/9ybLn".into(), std::fs::read(hwpx).unwrap());
     }
-    let app = axum::Router::new()
-        .route("/{*path}", get(serve))
-        .with_state(site.clone());
+    let app = axum::Router::new().route("/{*path}", get(serve)).with_state(site.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -126,6 +114,12 @@ complete_listing = true
 name = "private"
 kind = "ntis-rss"
 url = "{base}/private/rss.xml"
+
+[[source]]
+name = "kstartup-detail"
+source = "kstartup"
+kind = "kstartup-detail"
+url = "{base}/kstartup/bizpbanc-ongoing.do?schM=view&pbancSn=178335"
 "#
     );
     Sources::parse(&text, |_| None).unwrap()
@@ -162,47 +156,21 @@ async fn a_scrape_stores_programs_and_a_second_one_is_a_conditional_get() {
     assert_eq!((report.new, report.changed, report.pages), (10, 0, 1), "{report:?}");
     app.sync().await;
     let (_, body) = app.get("/api/programs?q=R%26D").await;
-    assert!(
-        body["total"].as_u64().unwrap() >= 1,
-        "R&D titles decoded and searchable: {body}"
-    );
+    assert!(body["total"].as_u64().unwrap() >= 1, "R&D titles decoded and searchable: {body}");
 
     let again = run(&app, &sources, "ntis-rss").await.unwrap();
     assert!(again.not_modified, "{again:?}");
-    assert_eq!(
-        scalar(&app, "SELECT count(*) FROM scrape_runs WHERE status = 'not_modified'").await,
-        1
-    );
+    assert_eq!(scalar(&app, "SELECT count(*) FROM scrape_runs WHERE status = 'not_modified'").await, 1);
 
     // The source edits one title (the first item's; the channel and logo come first): one change,
     // recorded as history, nothing else rewritten.
     let edited = String::from_utf8(fixture("ntis-rss-unRndRss-2026-08-21.xml")).unwrap();
-    let first_title = edited
-        .split("<title>")
-        .nth(3)
-        .unwrap()
-        .split("</title>")
-        .next()
-        .unwrap()
-        .to_string();
+    let first_title = edited.split("<title>").nth(3).unwrap().split("</title>").next().unwrap().to_string();
     let edited = edited.replacen(&first_title, "수정된 공고 제목 (정정공고)", 1);
-    site.files
-        .lock()
-        .unwrap()
-        .insert("ntis/rss.xml".into(), edited.into_bytes());
+    site.files.lock().unwrap().insert("ntis/rss.xml".into(), edited.into_bytes());
     let changed = run(&app, &sources, "ntis-rss").await.unwrap();
-    assert_eq!(
-        (changed.new, changed.changed, changed.unchanged),
-        (0, 1, 9),
-        "{changed:?}"
-    );
-    let history = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT field, new_value FROM program_changes", &[])
-        .await
-        .unwrap();
+    assert_eq!((changed.new, changed.changed, changed.unchanged), (0, 1, 9), "{changed:?}");
+    let history = app.db.client().await.query_one("SELECT field, new_value FROM program_changes", &[]).await.unwrap();
     assert_eq!(history.get::<_, String>(0), "title");
     assert_eq!(history.get::<_, String>(1), "수정된 공고 제목 (정정공고)");
     assert_eq!(app.sync().await.len(), 1, "only the changed program is re-indexed");
@@ -220,10 +188,7 @@ async fn pagination_completes_and_vanished_programs_are_marked_not_deleted() {
     let mut listing: serde_json::Value =
         serde_json::from_slice(&fixture("kstartup-api-announcement-list-sample.json")).unwrap();
     let gone = listing["data"].as_array_mut().unwrap().remove(0)["pbanc_sn"].to_string();
-    site.files
-        .lock()
-        .unwrap()
-        .insert("kstartup/list.json".into(), serde_json::to_vec(&listing).unwrap());
+    site.files.lock().unwrap().insert("kstartup/list.json".into(), serde_json::to_vec(&listing).unwrap());
     let report = run(&app, &sources, "kstartup-api").await.unwrap();
     assert_eq!((report.unchanged, report.removed), (4, 1), "{report:?}");
     let client = app.db.client().await;
@@ -234,10 +199,7 @@ async fn pagination_completes_and_vanished_programs_are_marked_not_deleted() {
         )
         .await
         .unwrap();
-    assert!(
-        removed.get::<_, bool>(0),
-        "the vanished program is marked removed and kept"
-    );
+    assert!(removed.get::<_, bool>(0), "the vanished program is marked removed and kept");
     app.sync().await;
     let (_, body) = app.get("/api/programs").await;
     assert_eq!(body["total"], 4, "removed programs leave search");
@@ -253,18 +215,12 @@ async fn broken_json_falls_back_to_rss_and_failures_are_recorded() {
 
     let denied = run(&app, &sources, "private").await.unwrap_err();
     assert!(denied.is_permanent(), "{denied}");
-    assert!(
-        !site.hits.lock().unwrap().iter().any(|h| h.starts_with("private")),
-        "robots.txt was obeyed"
-    );
+    assert!(!site.hits.lock().unwrap().iter().any(|h| h.starts_with("private")), "robots.txt was obeyed");
     let error: String = app
         .db
         .client()
         .await
-        .query_one(
-            "SELECT error FROM scrape_runs WHERE source = 'private' AND status = 'failed'",
-            &[],
-        )
+        .query_one("SELECT error FROM scrape_runs WHERE source = 'private' AND status = 'failed'", &[])
         .await
         .unwrap()
         .get(0);
@@ -276,7 +232,7 @@ async fn broken_json_falls_back_to_rss_and_failures_are_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
+async fn a_worker_runs_queued_scrapes_extracts_attachments_and_counts_it() {
     let app = TestApp::new().await;
     let (_site, base) = start_site().await;
     let prefix = common::unique_name("connect_ingest");
@@ -286,65 +242,51 @@ async fn a_worker_runs_a_queued_scrape_and_metrics_count_it() {
         ("REDIS_KEY_PREFIX".to_string(), prefix.clone()),
     ]))
     .unwrap();
-    let (queue, reader) = connect::ingest::worker::connect(&redis).await.unwrap();
+    let (queue, _) = connect::ingest::worker::connect(&redis).await.unwrap();
     let jobs = connect::ingest::worker::ScrapeJobs {
         sources: Arc::new(sources(&base)),
         fetcher: fetcher(),
         db: app.state.db.clone(),
         stats: connect::ingest::worker::ScrapeStats::new(queue.connection().clone(), &prefix),
+        queue: queue.clone(),
+        exe: env!("CARGO_BIN_EXE_connect").into(),
     };
     queue
-        .enqueue(
-            connect::ingest::worker::SCRAPE_QUEUE,
-            &connect::ingest::worker::scrape_job("ntis-rss"),
-        )
+        .enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job("ntis-rss"))
         .await
         .unwrap();
-    queue
-        .enqueue(
-            connect::ingest::worker::SCRAPE_QUEUE,
-            &connect::ingest::worker::scrape_job("private"),
-        )
-        .await
-        .unwrap();
+    for name in ["private", "kstartup-detail"] {
+        queue.enqueue(connect::ingest::worker::SCRAPE_QUEUE, &connect::ingest::worker::scrape_job(name)).await.unwrap();
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(connect::ingest::worker::run(
-        jobs.clone(),
-        queue.clone(),
-        reader,
-        2,
-        stop_rx,
-    ));
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let worker = tokio::spawn({
+        let jobs = jobs.clone();
+        async move { connect::ingest::worker::run(jobs, &redis, 2, stop_rx).await }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let stats = queue.stats(connect::ingest::worker::SCRAPE_QUEUE).await.unwrap();
-        if stats.pending == 0 && stats.running == 0 && stats.dead == 1 {
+        let scrapes = queue.stats(connect::ingest::worker::SCRAPE_QUEUE).await.unwrap();
+        let extracted = scalar(&app, "SELECT count(*) FROM program_attachments WHERE extracted_at IS NOT NULL").await;
+        if scrapes.pending == 0 && scrapes.running == 0 && scrapes.dead == 1 && extracted == 6 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "jobs did not finish: {stats:?}");
+        assert!(std::time::Instant::now() < deadline, "jobs did not finish: {scrapes:?}, {extracted} attachments read");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop_tx.send(true).unwrap();
     worker.await.unwrap().unwrap();
-    assert_eq!(
-        scalar(&app, "SELECT count(*) FROM programs WHERE source = 'ntis'").await,
-        10
-    );
+    assert_eq!(scalar(&app, "SELECT count(*) FROM programs WHERE source = 'ntis'").await, 10);
     let dead = queue.dead(connect::ingest::worker::SCRAPE_QUEUE, 10).await.unwrap();
-    assert!(
-        dead[0].last_error.contains("robots"),
-        "a robots refusal is dead at once: {}",
-        dead[0].last_error
-    );
+    assert!(dead[0].last_error.contains("robots"), "a robots refusal is dead at once: {}", dead[0].last_error);
+    // The HWPX attachment's text is searchable; the missing files are recorded with their reason.
+    assert_eq!(scalar(&app, "SELECT count(*) FROM program_attachments WHERE text <> ''").await, 1);
+    assert_eq!(scalar(&app, "SELECT count(*) FROM program_attachments WHERE extract_error LIKE '%404%'").await, 5);
+    app.sync().await;
+    let (_, found) = app.get("/api/programs?q=%EC%9B%90%EC%9E%90%EB%A0%A5%EB%B0%B1%EC%84%9C").await;
+    assert_eq!(found["items"][0]["external_id"], "178335", "attachment text is searchable: {found}");
     let metrics = jobs.stats.render().await;
-    assert!(
-        metrics.contains("scraping_failures_total{source=\"private\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("scrape_items_total{source=\"ntis-rss\",outcome=\"new\"} 10"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("scraping_failures_total{source=\"private\"} 1"), "{metrics}");
+    assert!(metrics.contains("scrape_items_total{source=\"ntis-rss\",outcome=\"new\"} 10"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,12 +298,7 @@ async fn the_same_program_from_two_sources_is_grouped_and_distinct_programs_neve
     let lines = [
         rec("ntis", "1", "2026년 AI 바우처 지원사업 공고", "2026-01-01 ~ 2099-06-30"),
         // The same announcement on 기업마당: spacing and punctuation differ.
-        rec(
-            "bizinfo",
-            "B1",
-            "2026년 AI바우처 지원사업 공고.",
-            "2026.01.01 ~ 2099.06.30",
-        ),
+        rec("bizinfo", "B1", "2026년 AI바우처 지원사업 공고.", "2026.01.01 ~ 2099.06.30"),
         // NTIS publishes one program per 세부과제 under the same 사업명: distinct programs.
         rec(
             "ntis",
@@ -376,20 +313,13 @@ async fn the_same_program_from_two_sources_is_grouped_and_distinct_programs_neve
             "2026-01-01 ~ 2099-06-30",
         ),
         // Same title, another deadline: another round, not a duplicate.
-        rec(
-            "kstartup",
-            "K1",
-            "2026년 AI 바우처 지원사업 공고",
-            "2026-01-01 ~ 2099-09-30",
-        ),
+        rec("kstartup", "K1", "2026년 AI 바우처 지원사업 공고", "2026-01-01 ~ 2099-09-30"),
     ]
     .join("\n");
     app.import(&lines).await;
     let client = app.db.client().await;
     for source in ["ntis", "bizinfo", "kstartup"] {
-        connect::catalog::store::group_duplicates(&client, source)
-            .await
-            .unwrap();
+        connect::catalog::store::group_duplicates(&client, source).await.unwrap();
     }
     let grouped: Vec<(String, Option<String>)> = client
         .query(
@@ -411,8 +341,5 @@ async fn the_same_program_from_two_sources_is_grouped_and_distinct_programs_neve
     assert_eq!(grouped, expected);
     app.sync().await;
     let (_, body) = app.get("/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98").await;
-    assert_eq!(
-        body["total"], 2,
-        "the duplicate is listed once, through its canonical record: {body}"
-    );
+    assert_eq!(body["total"], 2, "the duplicate is listed once, through its canonical record: {body}");
 }

@@ -22,11 +22,7 @@ struct PgBouncer {
 impl PgBouncer {
     fn start() -> PgBouncer {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let path = dir.path();
         std::fs::write(path.join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
         std::fs::write(
@@ -40,10 +36,7 @@ impl PgBouncer {
         )
         .unwrap();
         // PgBouncer refuses to run as root; as root it switches to postgres (-u), which must read the folder.
-        Command::new("chown")
-            .args(["-R", "postgres", &path.display().to_string()])
-            .status()
-            .unwrap();
+        Command::new("chown").args(["-R", "postgres", &path.display().to_string()]).status().unwrap();
         let ini = path.join("pgbouncer.ini").display().to_string();
         let mut command = Command::new("pgbouncer");
         if is_root() {
@@ -65,10 +58,7 @@ impl PgBouncer {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
 impl Drop for PgBouncer {
@@ -82,9 +72,7 @@ impl Drop for PgBouncer {
 async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     let bouncer = PgBouncer::start();
     let direct = common::TestDb::new().await;
-    let pooled_url = direct
-        .url
-        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", bouncer.port));
+    let pooled_url = direct.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", bouncer.port));
     let index_dir = tempfile::tempdir().unwrap();
     // The cache points at a closed port, so every detail read goes to PostgreSQL.
     let config = common::config(
@@ -93,11 +81,7 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
         &[("DATABASE_POOL_SIZE", "32"), ("REDIS_CACHE_URL", "redis://127.0.0.1:1")],
     );
     let state = connect::server::build_state(&config).unwrap();
-    let app = TestApp {
-        db: direct,
-        state,
-        index_dir,
-    };
+    let app = TestApp { db: direct, state, index_dir };
     let seed: String = (0..64)
         .map(|n| record(&format!("p{n}"), &format!("시드 과제 {n}"), serde_json::json!({})))
         .collect::<Vec<_>>()
@@ -153,29 +137,14 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     let client = app.db.client().await;
     for handle in tasks {
         let (task, ops, errors, last_title) = handle.await.unwrap();
-        assert!(
-            ops >= 3,
-            "task {task} ran only {ops} operations: every kind must run at least once"
-        );
+        assert!(ops >= 3, "task {task} ran only {ops} operations: every kind must run at least once");
         total_ops += ops;
-        assert!(
-            errors.is_empty(),
-            "task {task}: {} errors, first: {}",
-            errors.len(),
-            errors[0]
-        );
+        assert!(errors.is_empty(), "task {task}: {} errors, first: {}", errors.len(), errors[0]);
         let row = client
-            .query_one(
-                "SELECT title FROM programs WHERE external_id = $1",
-                &[&format!("p{task}")],
-            )
+            .query_one("SELECT title FROM programs WHERE external_id = $1", &[&format!("p{task}")])
             .await
             .unwrap();
-        assert_eq!(
-            row.get::<_, String>(0),
-            last_title,
-            "the last committed title of p{task} is what PostgreSQL holds"
-        );
+        assert_eq!(row.get::<_, String>(0), last_title, "the last committed title of p{task} is what PostgreSQL holds");
     }
     eprintln!("{total_ops} operations through PgBouncer, 0 errors");
     app.state.search.catch_up(&app.state.db).await.unwrap();
@@ -188,9 +157,5 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
         },
         &connect::catalog::Clock::now(),
     );
-    assert_eq!(
-        search.unwrap().total,
-        64,
-        "every rewritten program is searchable by its new title"
-    );
+    assert_eq!(search.unwrap().total, 64, "every rewritten program is searchable by its new title");
 }

@@ -20,20 +20,14 @@ const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
 /// A port nobody listens on right now (the OS picks it; we release it for the child to take).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind an ephemeral port").port()
 }
 
 /// Polls `probe` every 50 ms until it returns true, or panics with `what` after `limit`.
 fn wait_until(what: &str, limit: Duration, mut probe: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !probe() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -46,10 +40,7 @@ struct PrivateRedis {
 
 impl PrivateRedis {
     fn start() -> PrivateRedis {
-        let mut redis = PrivateRedis {
-            port: free_port(),
-            child: None,
-        };
+        let mut redis = PrivateRedis { port: free_port(), child: None };
         redis.restart();
         redis
     }
@@ -70,11 +61,7 @@ impl PrivateRedis {
             .expect("start redis-server");
         self.child = Some(child);
         let port = self.port;
-        wait_until(
-            "the private redis-server to answer PING",
-            Duration::from_secs(10),
-            || redis_ping(port),
-        );
+        wait_until("the private redis-server to answer PING", Duration::from_secs(10), || redis_ping(port));
     }
 
     /// SIGKILL, as a crash would: no goodbye to connected clients.
@@ -111,10 +98,7 @@ struct PrivatePostgres {
 
 impl PrivatePostgres {
     fn start() -> PrivatePostgres {
-        let dir = tempfile::Builder::new()
-            .prefix("connect-pg-")
-            .tempdir_in("/tmp")
-            .expect("temp dir for PostgreSQL");
+        let dir = tempfile::Builder::new().prefix("connect-pg-").tempdir_in("/tmp").expect("temp dir for PostgreSQL");
         run_checked(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
         let pg = PrivatePostgres { dir, port: free_port() };
         run_checked(
@@ -124,11 +108,8 @@ impl PrivatePostgres {
                 .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
                 .arg("--no-sync"),
         );
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            pg.port,
-            pg.dir.path().display()
-        );
+        let options =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", pg.port, pg.dir.path().display());
         run_checked(pg.pg_ctl("start").args(["-o", &options]));
         pg
     }
@@ -143,9 +124,7 @@ impl PrivatePostgres {
 
     fn as_postgres(&self, program: &str) -> Command {
         let mut command = Command::new("runuser");
-        command
-            .args(["-u", "postgres", "--"])
-            .arg(Path::new(PG_BIN).join(program));
+        command.args(["-u", "postgres", "--"]).arg(Path::new(PG_BIN).join(program));
         command
     }
 
@@ -184,10 +163,7 @@ impl Drop for PrivatePostgres {
 }
 
 fn run_checked(command: &mut Command) {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = command.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed with {}:\n{}\n{}",
@@ -201,13 +177,8 @@ fn run_checked(command: &mut Command) {
 /// response (refused, reset, truncated, too slow) is an `Err` naming what happened.
 async fn http_get(addr: SocketAddr, path: &str, limit: Duration) -> Result<(u16, String), String> {
     let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        stream
-            .write_all(common::http_get_request(path).as_bytes())
-            .await
-            .map_err(|e| format!("write: {e}"))?;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+        stream.write_all(common::http_get_request(path).as_bytes()).await.map_err(|e| format!("write: {e}"))?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.map_err(|e| format!("read: {e}"))?;
         common::parse_http_response(&raw)
@@ -271,16 +242,9 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
     let (status, second) = timed_get(&app, &detail_uri, limit).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(first, second, "a cached copy reads the same as the database");
-    assert!(
-        cache_hits(&app).await > hits_before,
-        "the second read was not a cache hit"
-    );
+    assert!(cache_hits(&app).await > hits_before, "the second read was not a cache hit");
     let (status, health) = timed_get(&app, "/api/health", limit).await;
-    assert_eq!(
-        (status, health["status"].as_str()),
-        (StatusCode::OK, Some("ok")),
-        "{health}"
-    );
+    assert_eq!((status, health["status"].as_str()), (StatusCode::OK, Some("ok")), "{health}");
 
     // Redis crashes: search and detail still work (from memory and PostgreSQL), health says why
     // traffic should go elsewhere if it can.
@@ -315,10 +279,7 @@ async fn redis_down_serves_from_postgres_and_health_says_degraded() {
             assert_eq!(health["status"], "ok", "{health}");
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "health still {status} 10 s after Redis came back: {health}"
-        );
+        assert!(Instant::now() < deadline, "health still {status} 10 s after Redis came back: {health}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (status, detail) = timed_get(&app, &detail_uri, limit).await;
@@ -339,18 +300,10 @@ async fn postgres_restart_during_a_request_burst() {
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let db = common::TestDb::on(&pg.admin_url()).await;
     let records: Vec<String> = (1..=50)
-        .map(|i| {
-            common::record(
-                &format!("burst-{i}"),
-                &format!("재시작 견딤 시험 사업 {i}호"),
-                json!({}),
-            )
-        })
+        .map(|i| common::record(&format!("burst-{i}"), &format!("재시작 견딤 시험 사업 {i}호"), json!({})))
         .collect();
     let mut client = db.client().await;
-    let report = connect::import::import(&mut client, records.join("\n").as_bytes())
-        .await
-        .unwrap();
+    let report = connect::import::import(&mut client, records.join("\n").as_bytes()).await.unwrap();
     assert_eq!(report.inserted, 50, "{report:?}");
 
     // The cache points at a closed port, so every detail request has to go to PostgreSQL.
@@ -361,11 +314,7 @@ async fn postgres_restart_during_a_request_burst() {
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(axum::serve(listener, connect::api::router(state.clone())).into_future());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let follower = tokio::spawn(connect::server::follow_catalogue(
-        state.clone(),
-        Duration::from_millis(200),
-        stop_rx,
-    ));
+    let follower = tokio::spawn(connect::server::follow_catalogue(state.clone(), Duration::from_millis(200), stop_rx));
 
     // The follower loads the catalogue into memory; wait for all 50 to be searchable.
     let search_uri = format!("/api/programs?per_page=100&q={}", common::enc("재시작 견딤"));
@@ -374,18 +323,10 @@ async fn postgres_restart_during_a_request_burst() {
         if let Ok((200, body)) = http_get(addr, &search_uri, Duration::from_secs(5)).await {
             let body: Value = serde_json::from_str(&body).unwrap();
             if body["total"] == 50 {
-                break body["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|i| i["id"].as_i64().unwrap())
-                    .collect();
+                break body["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
             }
         }
-        assert!(
-            Instant::now() < deadline,
-            "the follower did not load the catalogue within 15 s"
-        );
+        assert!(Instant::now() < deadline, "the follower did not load the catalogue within 15 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let ids = Arc::new(ids);
@@ -402,11 +343,7 @@ async fn postgres_restart_during_a_request_burst() {
                 let mut n = client;
                 while started.elapsed() < burst {
                     let detail = n % 2 == 0;
-                    let uri = if detail {
-                        format!("/api/programs/{}", ids[n % ids.len()])
-                    } else {
-                        search_uri.clone()
-                    };
+                    let uri = if detail { format!("/api/programs/{}", ids[n % ids.len()]) } else { search_uri.clone() };
                     let at = started.elapsed();
                     let result = http_get(addr, &uri, Duration::from_secs(5)).await;
                     let result = match result {
@@ -421,12 +358,7 @@ async fn postgres_restart_during_a_request_burst() {
                         Err(e) => Err(e),
                     };
                     let took = started.elapsed() - at;
-                    outcomes.push(Outcome {
-                        detail,
-                        at,
-                        took,
-                        result,
-                    });
+                    outcomes.push(Outcome { detail, at, took, result });
                     n += 1;
                 }
                 outcomes
@@ -449,10 +381,7 @@ async fn postgres_restart_during_a_request_burst() {
     let burst_end = started.elapsed();
 
     let count = |detail: bool, want: &dyn Fn(&Result<u16, String>) -> bool| {
-        outcomes
-            .iter()
-            .filter(|o| o.detail == detail && want(&o.result))
-            .count()
+        outcomes.iter().filter(|o| o.detail == detail && want(&o.result)).count()
     };
     eprintln!(
         "burst of {} requests in {burst_end:?}; PostgreSQL restarted from {restart_began:?} to {restart_ended:?}\n\
@@ -480,14 +409,7 @@ async fn postgres_restart_during_a_request_burst() {
             Ok(503) => !o.detail,
             _ => true,
         })
-        .map(|o| {
-            format!(
-                "{} at {:?}: {:?}",
-                if o.detail { "detail" } else { "search" },
-                o.at,
-                o.result
-            )
-        })
+        .map(|o| format!("{} at {:?}: {:?}", if o.detail { "detail" } else { "search" }, o.at, o.result))
         .collect();
     assert!(
         failures.is_empty(),
@@ -495,21 +417,11 @@ async fn postgres_restart_during_a_request_burst() {
         failures.len(),
         failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
-    let last_second: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.detail && o.at + Duration::from_secs(1) >= burst)
-        .collect();
-    assert!(
-        !last_second.is_empty(),
-        "no detail request in the last second of the burst"
-    );
+    let last_second: Vec<&Outcome> =
+        outcomes.iter().filter(|o| o.detail && o.at + Duration::from_secs(1) >= burst).collect();
+    assert!(!last_second.is_empty(), "no detail request in the last second of the burst");
     let late_503 = last_second.iter().filter(|o| o.result != Ok(200)).count();
-    assert_eq!(
-        late_503,
-        0,
-        "{late_503} of {} detail requests in the last second were not 200",
-        last_second.len()
-    );
+    assert_eq!(late_503, 0, "{late_503} of {} detail requests in the last second were not 200", last_second.len());
 
     // PostgreSQL is healthy again. The readiness status itself stays `degraded` here: the cache
     // Redis of this test is a closed port on purpose.
@@ -547,10 +459,7 @@ async fn postgres_restart_during_a_request_burst() {
     eprintln!("new record searchable {:?} after it was written", written.elapsed());
 
     let _ = stop_tx.send(true);
-    tokio::time::timeout(Duration::from_secs(5), follower)
-        .await
-        .expect("the follower stops when told")
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), follower).await.expect("the follower stops when told").unwrap();
     server.abort();
     drop(client);
     drop(db);
@@ -561,11 +470,7 @@ async fn postgres_restart_during_a_request_burst() {
 async fn import_rejects_bad_lines_and_keeps_the_rest() {
     let app = common::TestApp::new().await;
     let lines = [
-        common::record(
-            "good-1",
-            "청년 창업 지원 사업",
-            json!({ "source_url": "https://example.org/1" }),
-        ),
+        common::record("good-1", "청년 창업 지원 사업", json!({ "source_url": "https://example.org/1" })),
         r#"{"source":"test","external_id":"broken","title":"#.to_string(),
         r#"{"source":"test","external_id":"untitled","period_raw":"2026-01-01 ~ 2099-12-30"}"#.to_string(),
         String::new(),
@@ -577,11 +482,7 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
     let file = lines.join("\n");
 
     let report = app.import(&file).await;
-    assert_eq!(
-        (report.inserted, report.changed, report.unchanged),
-        (2, 0, 0),
-        "{report:?}"
-    );
+    assert_eq!((report.inserted, report.changed, report.unchanged), (2, 0, 0), "{report:?}");
     let rejected: Vec<usize> = report.rejected.iter().map(|(line, _)| *line).collect();
     assert_eq!(rejected, [2, 3, 5, 7], "{report:?}");
     let reason = |line: usize| &report.rejected.iter().find(|(l, _)| *l == line).unwrap().1;
@@ -595,18 +496,8 @@ async fn import_rejects_bad_lines_and_keeps_the_rest() {
     assert_eq!(status, StatusCode::OK, "{all}");
     let mut loaded = common::ids(&all);
     loaded.sort();
-    assert_eq!(
-        loaded,
-        ["good-1", "good-2"],
-        "only the valid lines are in the catalogue"
-    );
-    let id = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["external_id"] == "good-1")
-        .unwrap()["id"]
-        .clone();
+    assert_eq!(loaded, ["good-1", "good-2"], "only the valid lines are in the catalogue");
+    let id = all["items"].as_array().unwrap().iter().find(|i| i["external_id"] == "good-1").unwrap()["id"].clone();
     let (status, detail) = app.get(&format!("/api/programs/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     assert_eq!(detail["title"], "청년 창업 지원 사업");
@@ -644,11 +535,7 @@ async fn a_query_cut_by_a_restart_is_answered_503() {
         .expect_err("the restart cuts the query");
     let code = error.as_db_error().map(|e| e.code().code().to_string());
     let status = connect::api::error::ApiError::from(error).into_response().status();
-    assert_eq!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "SQLSTATE {code:?} answered {status}"
-    );
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "SQLSTATE {code:?} answered {status}");
     drop(db);
     drop(pg);
 }
@@ -662,10 +549,7 @@ impl Frozen {
         let pid_file = std::fs::read_to_string(pg.data().join("postmaster.pid")).unwrap();
         let postmaster = pid_file.lines().next().unwrap().trim().to_string();
         let children = Command::new("pgrep").args(["-P", &postmaster]).output().unwrap();
-        let mut pids: Vec<String> = String::from_utf8_lossy(&children.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let mut pids: Vec<String> = String::from_utf8_lossy(&children.stdout).lines().map(str::to_string).collect();
         pids.push(postmaster);
         for pid in &pids {
             let _ = Command::new("kill").args(["-STOP", pid]).status();
@@ -709,10 +593,7 @@ async fn sigterm_ends_serve_even_when_postgres_hangs() {
             .env("REDIS_QUEUE_URL", common::redis_url())
             .env("REDIS_KEY_PREFIX", common::unique_name("connect_test"))
             .env("JWT_SECRET", "test-jwt-secret-0123456789abcdef0123456789")
-            .env(
-                "ENCRYPTION_KEY",
-                "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-            )
+            .env("ENCRYPTION_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
             .env("CONNECT_INDEX_DIR", tmp.path().join("index"))
             .env("CONNECT_INDEX_SYNC_MS", "100")
             .env("CONNECT_SHUTDOWN_TIMEOUT_SECS", "2")
@@ -731,10 +612,7 @@ async fn sigterm_ends_serve_even_when_postgres_hangs() {
 
     let frozen = Frozen::postgres(&pg);
     tokio::time::sleep(Duration::from_millis(500)).await; // the follower is now stuck in a query
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
+    let kill = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let sent = Instant::now();
     let exited = loop {
@@ -747,11 +625,7 @@ async fn sigterm_ends_serve_even_when_postgres_hangs() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     drop(frozen);
-    assert!(
-        exited.is_some(),
-        "still running 6 s after SIGTERM (shutdown deadline 2 s); log:\n{}",
-        log()
-    );
+    assert!(exited.is_some(), "still running 6 s after SIGTERM (shutdown deadline 2 s); log:\n{}", log());
     drop(server);
     drop(db);
     drop(pg);

@@ -100,10 +100,7 @@ async fn each_filter_selects_exactly_its_programs() {
         ("status=closing&within_days=20", &["A", "E"]),
         ("status=closing&within_days=2", &[]),
         (&format!("ministry={}", enc("중소벤처기업부")), &["B", "E", "F"]),
-        (
-            &format!("ministry={}&ministry={}", enc("국토교통부"), enc("산업통상자원부")),
-            &["C", "D"],
-        ),
+        (&format!("ministry={}&ministry={}", enc("국토교통부"), enc("산업통상자원부")), &["C", "D"]),
         ("agency=KOTRA", &["C"]),
         (&format!("category={}", enc("기술")), &["A", "D", "E"]),
         // A nationwide program matches every region.
@@ -113,10 +110,7 @@ async fn each_filter_selects_exactly_its_programs() {
         ("target=pre_startup,startup", &["B"]),
         ("type=survey", &["D"]),
         ("type=education", &["F"]),
-        (
-            &format!("deadline_from={}&deadline_to={}", day(0), day(25)),
-            &["A", "E"],
-        ),
+        (&format!("deadline_from={}&deadline_to={}", day(0), day(25)), &["A", "E"]),
         (&format!("deadline_to={}", day(-1)), &["C"]),
         ("budget_min=100000000", &["A", "B", "E"]),
         ("budget_max=60000000", &["C"]),
@@ -135,11 +129,7 @@ async fn facets_count_each_value_under_the_other_filters() {
     assert_eq!(body["total"], 0);
     // Status counts ignore the status filter but keep region=busan: B (upcoming) and C (closed).
     assert_eq!(
-        (
-            facet(&body, "status", "upcoming"),
-            facet(&body, "status", "closed"),
-            facet(&body, "status", "open")
-        ),
+        (facet(&body, "status", "upcoming"), facet(&body, "status", "closed"), facet(&body, "status", "open")),
         (1, 1, 0)
     );
     // Region counts ignore the region filter but keep status=open: A, E, F (F and A in Seoul).
@@ -165,11 +155,7 @@ async fn sorts_order_results_as_a_user_expects() {
     assert_eq!(by_deadline.last().unwrap(), "C", "closed programs last");
     assert_eq!(order(search(&app, "sort=budget").await)[..4], ["A", "E", "B", "C"]);
     let newest = order(search(&app, "sort=newest").await);
-    assert_eq!(
-        newest,
-        ["F", "E", "D", "C", "B", "A"],
-        "same publication day: latest added first"
-    );
+    assert_eq!(newest, ["F", "E", "D", "C", "B", "A"], "same publication day: latest added first");
 }
 
 #[tokio::test]
@@ -177,16 +163,10 @@ async fn pages_cover_every_result_once() {
     let app = app_with_fixtures().await;
     let mut seen = Vec::new();
     for page in 1..=3 {
-        let (status, body) = app
-            .get(&format!("/api/programs?sort=budget&per_page=2&page={page}"))
-            .await;
+        let (status, body) = app.get(&format!("/api/programs?sort=budget&per_page=2&page={page}")).await;
         assert_eq!(status, 200);
         assert_eq!(
-            (
-                body["total"].as_u64(),
-                body["total_pages"].as_u64(),
-                body["page"].as_u64()
-            ),
+            (body["total"].as_u64(), body["total_pages"].as_u64(), body["page"].as_u64()),
             (Some(6), Some(3), Some(page))
         );
         assert_eq!(body["items"].as_array().unwrap().len(), 2);
@@ -203,11 +183,7 @@ async fn pages_cover_every_result_once() {
 async fn title_matches_rank_first() {
     let app = app_with_fixtures().await;
     let body = search(&app, &format!("q={}", enc("AI 바우처"))).await;
-    assert_eq!(
-        ids(&body),
-        ["A", "E"],
-        "A has both words in its title, E only in its body"
-    );
+    assert_eq!(ids(&body), ["A", "E"], "A has both words in its title, E only in its body");
     let body = search(&app, &format!("q={}", enc("바우처"))).await;
     assert_eq!(
         ids(&body)[..2].iter().filter(|id| *id == "A" || *id == "C").count(),
@@ -222,12 +198,7 @@ async fn body_text_is_clean_and_scripts_are_not_searchable() {
     let app = app_with_fixtures().await;
     // A's HTML had a <script> mentioning 드론: only D really is about drones.
     assert_eq!(found(&app, &format!("q={}", enc("드론"))).await, ["D"]);
-    let (status, detail) = app
-        .get(&format!(
-            "/api/programs/{}",
-            search(&app, "q=AI").await["items"][0]["id"]
-        ))
-        .await;
+    let (status, detail) = app.get(&format!("/api/programs/{}", search(&app, "q=AI").await["items"][0]["id"])).await;
     assert_eq!(status, 200);
     assert_eq!(detail["body"], "인공지능 솔루션 도입을 지원합니다.");
     assert_eq!(detail["period_raw"], period(-10, 3));
@@ -247,17 +218,9 @@ async fn expected_by_substring(app: &TestApp, words: &[&str]) -> Vec<String> {
             " AND strpos(lower(title || E'\\n' || coalesce(ministry, '') || E'\\n' || coalesce(agency, '') || E'\\n' || body), lower(${i})) > 0"
         ));
     }
-    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = words
-        .iter()
-        .map(|w| w as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
-    let mut ids: Vec<String> = client
-        .query(&sql, &params)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+        words.iter().map(|w| w as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+    let mut ids: Vec<String> = client.query(&sql, &params).await.unwrap().iter().map(|r| r.get(0)).collect();
     ids.sort();
     ids
 }
@@ -265,21 +228,15 @@ async fn expected_by_substring(app: &TestApp, words: &[&str]) -> Vec<String> {
 async fn all_results(app: &TestApp, q: &str) -> Vec<String> {
     let mut ids = Vec::new();
     for page in 1.. {
-        let (status, body) = app
-            .get(&format!("/api/programs?q={}&per_page=100&page={page}", enc(q)))
-            .await;
+        let (status, body) = app.get(&format!("/api/programs?q={}&per_page=100&page={page}", enc(q))).await;
         assert_eq!(status, 200, "{q}: {body}");
         let items = body["items"].as_array().unwrap();
         if items.is_empty() {
             break;
         }
-        ids.extend(items.iter().map(|i| {
-            format!(
-                "{}:{}",
-                i["source"].as_str().unwrap(),
-                i["external_id"].as_str().unwrap()
-            )
-        }));
+        ids.extend(
+            items.iter().map(|i| format!("{}:{}", i["source"].as_str().unwrap(), i["external_id"].as_str().unwrap())),
+        );
     }
     ids.sort();
     ids
@@ -291,9 +248,7 @@ async fn results_are_exactly_the_programs_containing_every_word() {
     let mut client = app.db.client().await;
     let real = connect::demo::load_real(&app.state.db).await.unwrap();
     assert!(real.iter().map(|(_, r)| r.new).sum::<usize>() >= 200, "{real:?}");
-    connect::demo::load_synthetic(&mut client, 2_000, 42, |_| {})
-        .await
-        .unwrap();
+    connect::demo::load_synthetic(&mut client, 2_000, 42, |_| {}).await.unwrap();
     app.import(&fixtures()).await;
     let queries = [
         "창업",
@@ -338,10 +293,7 @@ async fn results_are_exactly_the_programs_containing_every_word() {
         assert_eq!(got, expected, "'{q}'");
         nonzero += (!expected.is_empty()) as usize;
     }
-    assert!(
-        nonzero >= 20,
-        "the queries must exercise real matches ({nonzero} had results)"
-    );
+    assert!(nonzero >= 20, "the queries must exercise real matches ({nonzero} had results)");
 }
 
 #[tokio::test]
@@ -365,17 +317,10 @@ async fn a_changed_program_is_searchable_after_the_next_sync() {
     assert_eq!(found(&app, &format!("q={}", enc("해외전시회"))).await, ["C"]);
     assert!(found(&app, &format!("q={}", enc("수출 바우처"))).await.is_empty());
     let (_, after) = app.get(&format!("/api/programs/{id}")).await;
-    assert_eq!(
-        after["title"], "해외전시회 참가 지원 모집",
-        "the cached detail was invalidated"
-    );
+    assert_eq!(after["title"], "해외전시회 참가 지원 모집", "the cached detail was invalidated");
 
     let again = app.import(&changed).await;
-    assert_eq!(
-        (again.changed, again.unchanged),
-        (0, 1),
-        "an identical import writes nothing"
-    );
+    assert_eq!((again.changed, again.unchanged), (0, 1), "an identical import writes nothing");
 }
 
 #[tokio::test]
@@ -398,15 +343,9 @@ async fn bad_parameters_are_named_in_a_400() {
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
     let (status, body) = app.get("/api/programs/abc").await;
-    assert_eq!(
-        (status.as_u16(), body["error"]["parameter"].as_str()),
-        (400, Some("id"))
-    );
+    assert_eq!((status.as_u16(), body["error"]["parameter"].as_str()), (400, Some("id")));
     let (status, body) = app.get("/api/programs/999999").await;
-    assert_eq!(
-        (status.as_u16(), body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status.as_u16(), body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]
@@ -421,16 +360,7 @@ async fn openapi_and_metrics_describe_the_service() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    for name in [
-        "q",
-        "status",
-        "region",
-        "sort",
-        "page",
-        "per_page",
-        "budget_min",
-        "deadline_to",
-    ] {
+    for name in ["q", "status", "region", "sort", "page", "per_page", "budget_min", "deadline_to"] {
         assert!(params.contains(&name), "{name} missing from {params:?}");
     }
     assert!(doc["paths"]["/api/programs/{id}"]["get"].is_object());
@@ -445,10 +375,7 @@ async fn openapi_and_metrics_describe_the_service() {
         ),
         "{metrics}"
     );
-    assert!(
-        !metrics.contains(r#"route="/api/programs/1""#),
-        "raw paths must not become labels"
-    );
+    assert!(!metrics.contains(r#"route="/api/programs/1""#), "raw paths must not become labels");
     for line in [
         "catalogue_programs{status=\"open\"} 3",
         "catalogue_programs{status=\"closed\"} 1",

@@ -83,9 +83,7 @@ fn unix_get(socket: &Path, path: &str) -> Result<(u16, String), String> {
     let mut stream = UnixStream::connect(socket).map_err(|e| format!("connect {}: {e}", socket.display()))?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     stream.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
-    stream
-        .write_all(common::http_get_request(path).as_bytes())
-        .map_err(|e| format!("write: {e}"))?;
+    stream.write_all(common::http_get_request(path).as_bytes()).map_err(|e| format!("write: {e}"))?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(|e| format!("read: {e}"))?;
     common::parse_http_response(&raw)
@@ -94,9 +92,7 @@ fn unix_get(socket: &Path, path: &str) -> Result<(u16, String), String> {
 /// The next datagram on the notify socket, waiting at most until `deadline`.
 fn next_notification(socket: &UnixDatagram, deadline: Instant) -> Option<String> {
     let left = deadline.checked_duration_since(Instant::now())?;
-    socket
-        .set_read_timeout(Some(left.max(Duration::from_millis(1))))
-        .unwrap();
+    socket.set_read_timeout(Some(left.max(Duration::from_millis(1)))).unwrap();
     let mut buf = [0u8; 4096];
     let n = socket.recv(&mut buf).ok()?;
     Some(String::from_utf8_lossy(&buf[..n]).trim().to_string())
@@ -150,16 +146,8 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
         }
     }
     let live = unix_get(&socket, "/api/health/live");
-    assert_eq!(
-        live.as_ref().map(|(s, _)| *s),
-        Ok(200),
-        "{live:?} right after READY=1; log:\n{}",
-        log()
-    );
-    eprintln!(
-        "READY=1 after {:?} ({early_pings} WATCHDOG=1 before it)",
-        started.elapsed()
-    );
+    assert_eq!(live.as_ref().map(|(s, _)| *s), Ok(200), "{live:?} right after READY=1; log:\n{}", log());
+    eprintln!("READY=1 after {:?} ({early_pings} WATCHDOG=1 before it)", started.elapsed());
 
     // The watchdog is pinged at half of WATCHDOG_USEC (150 ms).
     let window = Instant::now() + Duration::from_secs(1);
@@ -179,11 +167,7 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
                 assert_eq!(body["total"], 0, "{body}");
                 break;
             }
-            other => assert!(
-                Instant::now() < deadline,
-                "GET /api/programs: {other:?}; log:\n{}",
-                log()
-            ),
+            other => assert!(Instant::now() < deadline, "GET /api/programs: {other:?}; log:\n{}", log()),
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -263,21 +247,9 @@ fn serve_fails_fast_with_a_named_missing_setting() {
     let cases: [BadSetting; 5] = [
         ("DATABASE_URL", "DATABASE_URL", &[]),
         ("", "ENCRYPTION_KEY", &[("ENCRYPTION_KEY", "short")]),
-        (
-            "",
-            "DATABASE_URL",
-            &[("DATABASE_URL", "mysql://u:s3cretpw@127.0.0.1:1/x")],
-        ),
-        (
-            "JWT_SECRET",
-            "JWT_SECRET",
-            &[("DATABASE_URL", "postgresql://u:s3cretpw@127.0.0.1:1/x")],
-        ),
-        (
-            "REDIS_QUEUE_URL",
-            "REDIS_QUEUE_URL",
-            &[("DATABASE_URL", "postgresql://u:s3cretpw@127.0.0.1:1/x")],
-        ),
+        ("", "DATABASE_URL", &[("DATABASE_URL", "mysql://u:s3cretpw@127.0.0.1:1/x")]),
+        ("JWT_SECRET", "JWT_SECRET", &[("DATABASE_URL", "postgresql://u:s3cretpw@127.0.0.1:1/x")]),
+        ("REDIS_QUEUE_URL", "REDIS_QUEUE_URL", &[("DATABASE_URL", "postgresql://u:s3cretpw@127.0.0.1:1/x")]),
     ];
     for (remove, named, set) in cases {
         let env = serve_env(remove, set);
@@ -286,10 +258,7 @@ fn serve_fails_fast_with_a_named_missing_setting() {
         let case = format!("without {remove:?}, with {set:?}");
         assert!(!output.status.success(), "{case}: exit {}\n{stderr}", output.status);
         assert!(took < Duration::from_secs(5), "{case}: took {took:?}");
-        assert!(
-            stderr.contains(named),
-            "{case}: stderr does not name {named}:\n{stderr}"
-        );
+        assert!(stderr.contains(named), "{case}: stderr does not name {named}:\n{stderr}");
         assert!(!stderr.contains("s3cretpw"), "{case}: the password leaked:\n{stderr}");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(!stdout.contains("s3cretpw"), "{case}: the password leaked:\n{stdout}");
@@ -298,13 +267,9 @@ fn serve_fails_fast_with_a_named_missing_setting() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [
-        &["--help"][..],
-        &["serve", "--help"],
-        &["migrate", "--help"],
-        &["import", "--help"],
-        &["demo", "--help"],
-    ] {
+    for args in
+        [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["import", "--help"], &["demo", "--help"]]
+    {
         let (output, _) = run(args, &[], Duration::from_secs(10));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "connect {args:?}: {}\n{stdout}", output.status);

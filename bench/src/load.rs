@@ -158,11 +158,8 @@ impl Stats {
             }
         };
         // Bound the map in case messages vary a lot.
-        let key = if self.kinds.len() < 32 || self.kinds.contains_key(&kind) {
-            kind
-        } else {
-            "other errors".to_string()
-        };
+        let key =
+            if self.kinds.len() < 32 || self.kinds.contains_key(&kind) { kind } else { "other errors".to_string() };
         *self.kinds.entry(key).or_default() += 1;
     }
 
@@ -294,11 +291,7 @@ fn read_rss(pid: u32) -> Result<Rss> {
         let kb = line.and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok());
         kb.with_context(|| format!("no {name} in {path}"))
     };
-    Ok(Rss {
-        pid,
-        vm_rss_kb: field("VmRSS:")?,
-        vm_hwm_kb: field("VmHWM:")?,
-    })
+    Ok(Rss { pid, vm_rss_kb: field("VmRSS:")?, vm_hwm_kb: field("VmHWM:")? })
 }
 
 /// Latency percentiles in milliseconds (3 decimals).
@@ -374,11 +367,7 @@ impl Report {
         let mut out = String::new();
         let w = &mut out;
         let _ = writeln!(w, "target          {}  (concurrency {})", r.url, r.concurrency);
-        let _ = writeln!(
-            w,
-            "time            {:.1}s measured, {:.1}s warm-up",
-            r.duration_s, r.warmup_s
-        );
+        let _ = writeln!(w, "time            {:.1}s measured, {:.1}s warm-up", r.duration_s, r.warmup_s);
         let _ = writeln!(
             w,
             "requests        {} (ok {}, non-2xx {}, transport errors {})",
@@ -423,14 +412,8 @@ pub async fn run(args: HttpArgs) -> Result<ExitCode> {
     }
     let start = Instant::now();
     let measure_start = start + args.warmup;
-    let ctx = Arc::new(Ctx {
-        target,
-        host,
-        measure_start,
-        end: measure_start + args.duration,
-        timeout: args.timeout,
-        paths,
-    });
+    let ctx =
+        Arc::new(Ctx { target, host, measure_start, end: measure_start + args.duration, timeout: args.timeout, paths });
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..args.concurrency {
         let offset = i * ctx.paths.len() / args.concurrency;
@@ -493,11 +476,7 @@ mod tests {
     #[test]
     fn table_and_json() {
         let mut r = sample();
-        r.server_rss = Some(Rss {
-            pid: 7,
-            vm_rss_kb: 2048,
-            vm_hwm_kb: 3072,
-        });
+        r.server_rss = Some(Rss { pid: 7, vm_rss_kb: 2048, vm_hwm_kb: 3072 });
         let t = r.table();
         assert!(t.contains("latency ms      p50 50.015  p95 95.039"), "{t}");
         assert!(t.contains("throughput      10.0 req/s"), "{t}");

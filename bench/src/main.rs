@@ -70,12 +70,7 @@ fn run() -> Result<ExitCode> {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(load::run(args))
         }
-        Cmd::Paths {
-            out,
-            count,
-            seed,
-            endpoint,
-        } => {
+        Cmd::Paths { out, count, seed, endpoint } => {
             let text = paths::generate(&endpoint, count, seed);
             std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {count} paths to {}", out.display());

@@ -21,10 +21,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad(parameter: &str, message: impl Into<String>) -> Self {
-        ApiError::BadParameter {
-            parameter: parameter.to_string(),
-            message: message.into(),
-        }
+        ApiError::BadParameter { parameter: parameter.to_string(), message: message.into() }
     }
 }
 
@@ -61,21 +58,10 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (
-            status,
-            Json(ErrorResponse {
-                error: ErrorBody {
-                    code,
-                    message,
-                    parameter,
-                },
-            }),
-        )
-            .into_response();
+        let mut response =
+            (status, Json(ErrorResponse { error: ErrorBody { code, message, parameter } })).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("5"));
+            response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("5"));
         }
         response
     }

@@ -55,11 +55,7 @@ where
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some(format!("{}초 안에 응답하지 않았습니다", CHECK_TIMEOUT.as_secs())),
     };
-    Check {
-        ok: error.is_none(),
-        latency_ms,
-        error,
-    }
+    Check { ok: error.is_none(), latency_ms, error }
 }
 
 #[utoipa::path(
@@ -72,11 +68,7 @@ where
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
     let postgres = check(async {
         let client = state.db.get().await.map_err(|e| e.to_string())?;
-        client
-            .query_typed("SELECT 1", &[])
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        client.query_typed("SELECT 1", &[]).await.map(|_| ()).map_err(|e| e.to_string())
     });
     let redis_cache = check(async { redis_store::ping(state.cache.connection()).await.map(|_| ()) });
     let redis_queue = check(async { redis_store::ping(&state.queue).await.map(|_| ()) });
@@ -91,18 +83,10 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
     } else {
         "ok"
     };
-    let code = if status == "ok" {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let code = if status == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let report = HealthReport {
         status,
-        checks: Checks {
-            postgres,
-            redis_cache,
-            redis_queue,
-        },
+        checks: Checks { postgres, redis_cache, redis_queue },
         search,
         version: env!("CARGO_PKG_VERSION"),
     };

@@ -15,15 +15,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let m = &state.metrics;
     let pool = state.db.status();
     m.db_pool_max.set(pool.max_size as i64);
-    m.db_pool_connections
-        .with_label_values(&["in_use"])
-        .set((pool.size - pool.available) as i64);
-    m.db_pool_connections
-        .with_label_values(&["idle"])
-        .set(pool.available as i64);
-    m.db_pool_connections
-        .with_label_values(&["waiting"])
-        .set(pool.waiting as i64);
+    m.db_pool_connections.with_label_values(&["in_use"]).set((pool.size - pool.available) as i64);
+    m.db_pool_connections.with_label_values(&["idle"]).set(pool.available as i64);
+    m.db_pool_connections.with_label_values(&["waiting"]).set(pool.waiting as i64);
 
     let clock = Clock::now();
     let mut by_status = [0i64; 4];
@@ -36,24 +30,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     for (status, count) in Status::ALL.iter().zip(by_status) {
         m.catalogue_programs.with_label_values(&[status.as_str()]).set(count);
     }
-    m.search_index_documents
-        .set(state.search.health().indexed_documents as i64);
+    m.search_index_documents.set(state.search.health().indexed_documents as i64);
     if let Ok(stats) = state.jobs.stats(SCRAPE_QUEUE).await {
-        for (job_state, count) in [
-            ("pending", stats.pending),
-            ("running", stats.running),
-            ("delayed", stats.delayed),
-            ("dead", stats.dead),
-        ] {
-            m.queue_jobs
-                .with_label_values(&[SCRAPE_QUEUE, job_state])
-                .set(count as i64);
+        for (job_state, count) in
+            [("pending", stats.pending), ("running", stats.running), ("delayed", stats.delayed), ("dead", stats.dead)]
+        {
+            m.queue_jobs.with_label_values(&[SCRAPE_QUEUE, job_state]).set(count as i64);
         }
     }
     let mut text = m.render();
     text.push_str(&state.scrape_stats.render().await);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        text,
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -52,10 +52,7 @@ impl Attachment {
 }
 
 fn attachment_kind(name: &str) -> &'static str {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "hwp" => "hwp",
         "hwpx" => "hwpx",

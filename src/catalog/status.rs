@@ -23,9 +23,7 @@ impl Clock {
     }
 
     pub fn at(now: DateTime<FixedOffset>) -> Self {
-        Clock {
-            local: now.naive_local(),
-        }
+        Clock { local: now.naive_local() }
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -93,9 +91,7 @@ impl Timing {
         let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
         Timing {
             start: period.start,
-            deadline: period
-                .end
-                .map(|end| end.and_time(period.end_time.unwrap_or(end_of_day))),
+            deadline: period.end.map(|end| end.and_time(period.end_time.unwrap_or(end_of_day))),
             kind: period.kind,
         }
     }
@@ -105,11 +101,7 @@ impl Timing {
             return Status::Upcoming;
         }
         if let Some(deadline) = self.deadline {
-            return if clock.local > deadline {
-                Status::Closed
-            } else {
-                Status::Open
-            };
+            return if clock.local > deadline { Status::Closed } else { Status::Open };
         }
         match self.kind {
             PeriodKind::Always | PeriodKind::UntilBudgetExhausted => Status::Open,
@@ -119,8 +111,7 @@ impl Timing {
     }
 
     pub fn days_left(&self, clock: &Clock) -> Option<i64> {
-        self.deadline
-            .map(|deadline| (deadline.date() - clock.today()).num_days())
+        self.deadline.map(|deadline| (deadline.date() - clock.today()).num_days())
     }
 
     pub fn end(&self) -> Option<NaiveDate> {
@@ -154,12 +145,7 @@ mod tests {
 
     #[test]
     fn the_deadline_hour_is_respected_in_kst() {
-        let p = period(
-            Some((2026, 7, 1)),
-            Some((2026, 7, 22)),
-            Some((15, 0)),
-            PeriodKind::Range,
-        );
+        let p = period(Some((2026, 7, 1)), Some((2026, 7, 22)), Some((15, 0)), PeriodKind::Range);
         assert_eq!(Status::of(&p, &clock(2026, 7, 22, 14, 59)), Status::Open);
         assert_eq!(Status::of(&p, &clock(2026, 7, 22, 15, 1)), Status::Closed);
         assert_eq!(Status::of(&p, &clock(2026, 6, 30, 23, 0)), Status::Upcoming);
@@ -175,22 +161,13 @@ mod tests {
 
     #[test]
     fn standing_and_unknown_periods() {
+        assert_eq!(Status::of(&period(None, None, None, PeriodKind::Always), &clock(2030, 1, 1, 0, 0)), Status::Open);
         assert_eq!(
-            Status::of(&period(None, None, None, PeriodKind::Always), &clock(2030, 1, 1, 0, 0)),
+            Status::of(&period(None, None, None, PeriodKind::UntilBudgetExhausted), &clock(2030, 1, 1, 0, 0)),
             Status::Open
         );
         assert_eq!(
-            Status::of(
-                &period(None, None, None, PeriodKind::UntilBudgetExhausted),
-                &clock(2030, 1, 1, 0, 0)
-            ),
-            Status::Open
-        );
-        assert_eq!(
-            Status::of(
-                &period(None, None, None, PeriodKind::VariesByAgency),
-                &clock(2030, 1, 1, 0, 0)
-            ),
+            Status::of(&period(None, None, None, PeriodKind::VariesByAgency), &clock(2030, 1, 1, 0, 0)),
             Status::Unknown
         );
         assert_eq!(

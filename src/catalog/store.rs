@@ -69,12 +69,7 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
     let id: i64 = row.get(0);
     let inserted: bool = row.get(1);
     if !inserted {
-        client
-            .execute_typed(
-                "DELETE FROM program_attachments WHERE program_id = $1",
-                &[(&id, Type::INT8)],
-            )
-            .await?;
+        client.execute_typed("DELETE FROM program_attachments WHERE program_id = $1", &[(&id, Type::INT8)]).await?;
     }
     for (position, a) in p.attachments.iter().enumerate() {
         let position = position as i32;
@@ -94,11 +89,7 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
     if let (false, Some(before)) = (inserted, before) {
         record_changes(client, id, &before, &TrackedFields::of(p)).await?;
     }
-    Ok(if inserted {
-        Upsert::Inserted(id)
-    } else {
-        Upsert::Changed(id)
-    })
+    Ok(if inserted { Upsert::Inserted(id) } else { Upsert::Changed(id) })
 }
 
 /// The fields whose changes are kept as history, as text.
@@ -117,16 +108,7 @@ impl TrackedFields {
             ("source_url", p.source_url.clone()),
             ("regions", Some(p.regions.join(","))),
             ("body", Some(p.body.clone())),
-            (
-                "attachments",
-                Some(
-                    p.attachments
-                        .iter()
-                        .map(|a| a.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
-            ),
+            ("attachments", Some(p.attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join("\n"))),
         ])
     }
 }
@@ -174,12 +156,7 @@ async fn record_changes<C: GenericClient>(
             client
                 .execute_typed(
                     "INSERT INTO program_changes (program_id, field, old_value, new_value) VALUES ($1, $2, $3, $4)",
-                    &[
-                        (&id, Type::INT8),
-                        (field, Type::TEXT),
-                        (old, Type::TEXT),
-                        (new, Type::TEXT),
-                    ],
+                    &[(&id, Type::INT8), (field, Type::TEXT), (old, Type::TEXT), (new, Type::TEXT)],
                 )
                 .await?;
         }
@@ -248,7 +225,8 @@ fn summary(row: &Row) -> ProgramSummary {
     }
 }
 
-/// A program as the search index needs it: the summary plus the text to index.
+/// A program as the search index needs it: the summary plus the text to index (body and
+/// attachment text).
 pub struct Changed {
     pub summary: ProgramSummary,
     pub body: String,
@@ -259,9 +237,7 @@ pub struct Changed {
 /// The transaction horizon: every transaction with an id below it has finished. A follower that has
 /// read all rows with `change_xid >= cursor` may move its cursor to a horizon taken before the read.
 pub async fn horizon<C: GenericClient>(client: &C) -> Result<i64, tokio_postgres::Error> {
-    let rows = client
-        .query_typed("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])
-        .await?;
+    let rows = client.query_typed("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[]).await?;
     Ok(rows.first().map(|r| r.get(0)).unwrap_or(0))
 }
 
@@ -273,23 +249,13 @@ pub async fn changed_since<C: GenericClient>(
     limit: i64,
 ) -> Result<Vec<Changed>, tokio_postgres::Error> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, body, change_xid FROM programs
+        "SELECT {SUMMARY_COLUMNS}, body || CASE WHEN attachment_text = '' THEN '' ELSE E'\\n' || attachment_text END,
+                change_xid FROM programs
          WHERE change_xid >= $1 AND id > $2 ORDER BY id LIMIT $3"
     );
-    let rows = client
-        .query_typed(
-            &sql,
-            &[(&since_xid, Type::INT8), (&after_id, Type::INT8), (&limit, Type::INT8)],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| Changed {
-            summary: summary(row),
-            body: row.get(21),
-            change_xid: row.get(22),
-        })
-        .collect())
+    let rows =
+        client.query_typed(&sql, &[(&since_xid, Type::INT8), (&after_id, Type::INT8), (&limit, Type::INT8)]).await?;
+    Ok(rows.iter().map(|row| Changed { summary: summary(row), body: row.get(21), change_xid: row.get(22) }).collect())
 }
 
 pub async fn detail<C: GenericClient>(client: &C, id: i64) -> Result<Option<ProgramDetail>, tokio_postgres::Error> {
@@ -305,28 +271,14 @@ pub async fn detail<C: GenericClient>(client: &C, id: i64) -> Result<Option<Prog
         )
         .await?
         .iter()
-        .map(|a| Attachment {
-            name: a.get(0),
-            url: a.get(1),
-            kind: a.get(2),
-        })
+        .map(|a| Attachment { name: a.get(0), url: a.get(1), kind: a.get(2) })
         .collect();
-    Ok(Some(ProgramDetail {
-        summary: summary(row),
-        period_raw: row.get(21),
-        body: row.get(22),
-        attachments,
-    }))
+    Ok(Some(ProgramDetail { summary: summary(row), period_raw: row.get(21), body: row.get(22), attachments }))
 }
 
 /// The identity of the catalogue this database holds (see `catalogue_instance`).
 pub async fn catalogue_id<C: GenericClient>(client: &C) -> Result<String, tokio_postgres::Error> {
-    let rows = client
-        .query_typed(
-            "SELECT id::text FROM catalogue_instance ORDER BY created_at LIMIT 1",
-            &[],
-        )
-        .await?;
+    let rows = client.query_typed("SELECT id::text FROM catalogue_instance ORDER BY created_at LIMIT 1", &[]).await?;
     Ok(rows.first().map(|r| r.get(0)).unwrap_or_default())
 }
 
@@ -347,4 +299,50 @@ pub async fn group_duplicates<C: GenericClient>(client: &C, source: &str) -> Res
             &[(&source, Type::TEXT)],
         )
         .await
+}
+
+/// Attachments of a program that have a URL and were neither extracted nor failed yet.
+pub async fn attachments_to_extract<C: GenericClient>(
+    client: &C,
+    program_id: i64,
+) -> Result<Vec<(i32, String, String)>, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT position, name, url FROM program_attachments
+             WHERE program_id = $1 AND url IS NOT NULL AND text IS NULL AND extract_error IS NULL ORDER BY position",
+            &[(&program_id, Type::INT8)],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
+/// Stores one attachment's text or why it could not be read, then refreshes the program's
+/// searchable attachment text (which re-indexes it).
+pub async fn save_attachment_text<C: GenericClient>(
+    client: &C,
+    program_id: i64,
+    position: i32,
+    outcome: &Result<String, String>,
+) -> Result<(), tokio_postgres::Error> {
+    let (text, error) = match outcome {
+        Ok(text) => (Some(text.as_str()), None),
+        Err(e) => (None, Some(e.as_str())),
+    };
+    client
+        .execute_typed(
+            "UPDATE program_attachments SET text = $3, extract_error = $4, extracted_at = now()
+             WHERE program_id = $1 AND position = $2",
+            &[(&program_id, Type::INT8), (&position, Type::INT4), (&text, Type::TEXT), (&error, Type::TEXT)],
+        )
+        .await?;
+    client
+        .execute_typed(
+            "UPDATE programs SET attachment_text = coalesce(
+                (SELECT string_agg(text, E'\\n' ORDER BY position) FROM program_attachments
+                 WHERE program_id = $1 AND text IS NOT NULL), '')
+             WHERE id = $1",
+            &[(&program_id, Type::INT8)],
+        )
+        .await?;
+    Ok(())
 }

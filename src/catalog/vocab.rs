@@ -65,10 +65,7 @@ mod tests {
     #[test]
     fn target_text_names_types() {
         assert_eq!(target_types("중소기업, 예비창업자"), vec!["sme", "pre_startup"]);
-        assert_eq!(
-            target_types("대학 산학협력단 및 정부출연연구기관"),
-            vec!["university", "research_institute"]
-        );
+        assert_eq!(target_types("대학 산학협력단 및 정부출연연구기관"), vec!["university", "research_institute"]);
         assert!(target_types("누구나").is_empty());
     }
 }

@@ -16,18 +16,10 @@ struct Migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_catalogue.sql",
-        sql: include_str!("../../migrations/0001_catalogue.sql"),
-    },
-    Migration {
-        name: "0002_ingestion.sql",
-        sql: include_str!("../../migrations/0002_ingestion.sql"),
-    },
-    Migration {
-        name: "0003_duplicate_groups.sql",
-        sql: include_str!("../../migrations/0003_duplicate_groups.sql"),
-    },
+    Migration { name: "0001_catalogue.sql", sql: include_str!("../../migrations/0001_catalogue.sql") },
+    Migration { name: "0002_ingestion.sql", sql: include_str!("../../migrations/0002_ingestion.sql") },
+    Migration { name: "0003_duplicate_groups.sql", sql: include_str!("../../migrations/0003_duplicate_groups.sql") },
+    Migration { name: "0004_attachment_text.sql", sql: include_str!("../../migrations/0004_attachment_text.sql") },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.
@@ -61,12 +53,8 @@ async fn apply_all(client: &mut tokio_postgres::Client) -> anyhow::Result<Report
     let mut report = Report::default();
     for migration in MIGRATIONS {
         let checksum = hex(&Sha256::digest(migration.sql.as_bytes()));
-        let recorded = client
-            .query_opt(
-                "SELECT checksum FROM schema_migrations WHERE name = $1",
-                &[&migration.name],
-            )
-            .await?;
+        let recorded =
+            client.query_opt("SELECT checksum FROM schema_migrations WHERE name = $1", &[&migration.name]).await?;
         match recorded {
             Some(row) if row.get::<_, String>(0) == checksum => report.already += 1,
             Some(_) => anyhow::bail!(

@@ -26,23 +26,13 @@ pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
         .expose()
         .parse()
         .map_err(|e| anyhow::anyhow!("DATABASE_URL을 해석할 수 없습니다 ({}): {e}", config.url.redacted()))?;
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let timeouts = Timeouts {
         wait: Some(Duration::from_secs(2)),
         create: Some(Duration::from_secs(3)),
         recycle: Some(Duration::from_secs(1)),
     };
-    Ok(Pool::builder(manager)
-        .max_size(config.pool_size)
-        .timeouts(timeouts)
-        .runtime(Runtime::Tokio1)
-        .build()?)
+    Ok(Pool::builder(manager).max_size(config.pool_size).timeouts(timeouts).runtime(Runtime::Tokio1).build()?)
 }
 
 /// One direct connection (not pooled) for migrations, bulk loads and tests.

@@ -22,10 +22,8 @@ use crate::ingest::scrape::{scrape, ScrapeReport};
 pub async fn load_real(db: &deadpool_postgres::Pool) -> anyhow::Result<Vec<(String, ScrapeReport)>> {
     let sources = site::start().await?;
     // Our own loopback site: no politeness delay needed.
-    let fetcher = fetch::Fetcher::new(fetch::FetchConfig {
-        min_delay: std::time::Duration::ZERO,
-        ..Default::default()
-    })?;
+    let fetcher =
+        fetch::Fetcher::new(fetch::FetchConfig { min_delay: std::time::Duration::ZERO, ..Default::default() })?;
     let mut reports = Vec::new();
     for source in &sources.sources {
         let report = scrape(source, &fetcher, db, &|_| {}).await?;
@@ -57,33 +55,9 @@ pub async fn load_synthetic(
 }
 
 const MINISTRIES: &[(&str, &[&str])] = &[
-    (
-        "과학기술정보통신부",
-        &[
-            "정보통신기획평가원",
-            "한국연구재단",
-            "정보통신산업진흥원",
-            "한국지능정보사회진흥원",
-        ],
-    ),
-    (
-        "산업통상자원부",
-        &[
-            "한국산업기술기획평가원",
-            "한국에너지기술평가원",
-            "한국산업기술진흥원",
-            "KOTRA",
-        ],
-    ),
-    (
-        "중소벤처기업부",
-        &[
-            "중소기업기술정보진흥원",
-            "창업진흥원",
-            "소상공인시장진흥공단",
-            "중소벤처기업진흥공단",
-        ],
-    ),
+    ("과학기술정보통신부", &["정보통신기획평가원", "한국연구재단", "정보통신산업진흥원", "한국지능정보사회진흥원"]),
+    ("산업통상자원부", &["한국산업기술기획평가원", "한국에너지기술평가원", "한국산업기술진흥원", "KOTRA"]),
+    ("중소벤처기업부", &["중소기업기술정보진흥원", "창업진흥원", "소상공인시장진흥공단", "중소벤처기업진흥공단"]),
     ("보건복지부", &["한국보건산업진흥원"]),
     ("농림축산식품부", &["농림식품기술기획평가원", "한국농업기술진흥원"]),
     ("해양수산부", &["해양수산과학기술진흥원"]),
@@ -195,11 +169,7 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
         KINDS.choose(rng).copied().unwrap_or("기술개발사업"),
         CALL_SUFFIXES.choose(rng).copied().unwrap_or("공고")
     );
-    let budget = if rng.random_bool(0.7) {
-        BUDGETS.choose(rng).copied()
-    } else {
-        None
-    };
+    let budget = if rng.random_bool(0.7) { BUDGETS.choose(rng).copied() } else { None };
     let target_count = rng.random_range(1..=3);
     let mut targets: Vec<&(&str, &str)> = TARGET_TYPES.choose_multiple(rng, target_count).collect();
     targets.sort_by_key(|(code, _)| TARGET_TYPES.iter().position(|(c, _)| c == code));
@@ -207,38 +177,17 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
         vec![Region::Nationwide.as_str().to_string()]
     } else {
         let how_many = rng.random_range(1..=3);
-        let mut picked: Vec<String> = Region::all_sido()
-            .choose_multiple(rng, how_many)
-            .map(|r| r.as_str().to_string())
-            .collect();
+        let mut picked: Vec<String> =
+            Region::all_sido().choose_multiple(rng, how_many).map(|r| r.as_str().to_string()).collect();
         picked.sort();
         picked
     };
-    let start = today
-        .checked_sub_days(Days::new(rng.random_range(0..400)))
-        .unwrap_or(today);
-    let end = start
-        .checked_add_days(Days::new(rng.random_range(7..90)))
-        .unwrap_or(start);
+    let start = today.checked_sub_days(Days::new(rng.random_range(0..400))).unwrap_or(today);
+    let end = start.checked_add_days(Days::new(rng.random_range(7..90))).unwrap_or(start);
     let period = match rng.random_range(0..20) {
-        0 => Period {
-            start: None,
-            end: None,
-            end_time: None,
-            kind: PeriodKind::Always,
-        },
-        1 => Period {
-            start: Some(start),
-            end: None,
-            end_time: None,
-            kind: PeriodKind::UntilBudgetExhausted,
-        },
-        2 => Period {
-            start: None,
-            end: None,
-            end_time: None,
-            kind: PeriodKind::VariesByAgency,
-        },
+        0 => Period { start: None, end: None, end_time: None, kind: PeriodKind::Always },
+        1 => Period { start: Some(start), end: None, end_time: None, kind: PeriodKind::UntilBudgetExhausted },
+        2 => Period { start: None, end: None, end_time: None, kind: PeriodKind::VariesByAgency },
         _ => Period {
             start: Some(start),
             end: Some(end),
@@ -253,11 +202,7 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
     sentences.shuffle(rng);
     let body = sentences
         .iter()
-        .map(|s| {
-            s.replace("{topic}", topic)
-                .replace("{target}", &target_text)
-                .replace("{budget}", &budget_text)
-        })
+        .map(|s| s.replace("{topic}", topic).replace("{target}", &target_text).replace("{budget}", &budget_text))
         .collect::<Vec<_>>()
         .join("\n");
     ProgramInput {
@@ -305,8 +250,6 @@ mod tests {
             })
             .collect();
         assert_eq!(a, b);
-        assert!(a
-            .iter()
-            .all(|p| !p.title.is_empty() && !p.body.is_empty() && !p.regions.is_empty()));
+        assert!(a.iter().all(|p| !p.title.is_empty() && !p.body.is_empty() && !p.regions.is_empty()));
     }
 }

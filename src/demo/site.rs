@@ -111,9 +111,7 @@ async fn page(Path(path): Path<String>, RawQuery(query): RawQuery) -> Response {
     if path == "robots.txt" {
         return "User-agent: *\nAllow: /\n".into_response();
     }
-    let past_the_end = query
-        .as_deref()
-        .is_some_and(|q| q.split('&').any(|p| p.starts_with("page=") && p != "page=1"));
+    let past_the_end = query.as_deref().is_some_and(|q| q.split('&').any(|p| p.starts_with("page=") && p != "page=1"));
     match PAGES.iter().find(|p| p.path.split('?').next() == Some(path.as_str())) {
         Some(_) if past_the_end => ([(header::CONTENT_TYPE, "application/json")], EMPTY_PAGE).into_response(),
         Some(page) => ([(header::CONTENT_TYPE, page.content_type)], page.body).into_response(),
@@ -133,14 +131,7 @@ pub async fn start() -> anyhow::Result<Sources> {
     let app = axum::Router::new().route("/{*path}", get(page));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let mut toml = String::new();
-    for DemoPage {
-        name,
-        source,
-        kind,
-        path,
-        ..
-    } in PAGES
-    {
+    for DemoPage { name, source, kind, path, .. } in PAGES {
         toml.push_str(&format!(
             "[[source]]\nname = \"{name}\"\nsource = \"{source}\"\nkind = \"{kind}\"\nurl = \"{base}/{path}\"\n\n"
         ));

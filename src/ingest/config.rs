@@ -84,10 +84,7 @@ impl SourceConfig {
     /// The cron expression this source runs on.
     pub fn schedule(&self) -> String {
         self.schedule.clone().unwrap_or_else(|| {
-            let spread = self
-                .name
-                .bytes()
-                .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            let spread = self.name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
             format!("0 {} */2 * * *", spread % 60)
         })
     }
@@ -118,10 +115,7 @@ impl Sources {
         for mut source in file.sources {
             let at = |what: String| format!("source '{}': {what}", source.name);
             if source.name.is_empty()
-                || !source
-                    .name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                || !source.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
             {
                 return Err(at("name은 영문 소문자·숫자·-·_ 로 쓰세요".into()));
             }
@@ -156,10 +150,7 @@ fn substitute(url: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String
     let mut out = String::new();
     let mut rest = url;
     while let Some(start) = rest.find("${") {
-        let end = rest[start..]
-            .find('}')
-            .ok_or_else(|| "url: '${' 뒤에 '}'가 없습니다".to_string())?
-            + start;
+        let end = rest[start..].find('}').ok_or_else(|| "url: '${' 뒤에 '}'가 없습니다".to_string())? + start;
         let name = &rest[start + 2..end];
         let value = env(name).ok_or_else(|| format!("url: 환경 변수 {name}이(가) 없습니다"))?;
         out.push_str(&rest[..start]);
@@ -208,11 +199,11 @@ selectors = { item = "table tbody tr", title = "td.subject a", link = "td.subjec
         assert!(err.contains("nipa-board") && err.contains("schedule"), "{err}");
         let err = Sources::parse(&FILE.replace("selectors = {", "# {"), |_| Some("k".into())).unwrap_err();
         assert!(err.contains("selectors"), "{err}");
-        let err = Sources::parse(
-            "[[source]]\nname = \"x\"\nkind = \"ntis-rss\"\nurl = \"https://x\"\ncolour = 1\n",
-            |_| None,
-        )
-        .unwrap_err();
+        let err =
+            Sources::parse("[[source]]\nname = \"x\"\nkind = \"ntis-rss\"\nurl = \"https://x\"\ncolour = 1\n", |_| {
+                None
+            })
+            .unwrap_err();
         assert!(err.contains("colour"), "{err}");
     }
 }

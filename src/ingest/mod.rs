@@ -2,6 +2,7 @@
 //! ours; `config` describes the sources; `scrape` runs one source; `worker` schedules and runs
 //! scrapes on the durable queue.
 
+pub mod attachments;
 pub mod config;
 pub mod normalise;
 pub mod scrape;

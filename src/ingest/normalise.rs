@@ -18,9 +18,7 @@ fn text(value: Option<&str>) -> Option<String> {
 pub fn normalise(raw: &RawProgram) -> Result<ProgramInput, String> {
     let source = raw.source.trim();
     if !(2..=40).contains(&source.len())
-        || !source
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        || !source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     {
         return Err(format!("source: '{source}'은(는) 영문 소문자·숫자·_ 2~40자여야 합니다"));
     }

@@ -23,6 +23,8 @@ pub struct ScrapeReport {
     pub rejected: Vec<String>,
     /// The first page had not changed since the last run (304): nothing else was fetched.
     pub not_modified: bool,
+    /// New or changed programs with attachments to extract.
+    pub attachments_to_extract: Vec<i64>,
 }
 
 impl std::fmt::Display for ScrapeReport {
@@ -80,13 +82,9 @@ pub async fn scrape(
     let run_id: i64 = {
         let client = db.get().await?;
         let name = source.name.as_str();
-        client
-            .query_typed(
-                "INSERT INTO scrape_runs (source) VALUES ($1) RETURNING id",
-                &[(&name, Type::TEXT)],
-            )
-            .await?[0]
-            .get(0)
+        client.query_typed("INSERT INTO scrape_runs (source) VALUES ($1) RETURNING id", &[(&name, Type::TEXT)]).await?
+            [0]
+        .get(0)
     };
     let outcome = run(source, fetcher, db, progress).await;
     let client = db.get().await?;
@@ -145,12 +143,7 @@ async fn run(
                 report.not_modified = true;
                 return Ok(report);
             }
-            Fetched::Body {
-                body,
-                content_type,
-                validators,
-                ..
-            } => (body, content_type, validators),
+            Fetched::Body { body, content_type, validators, .. } => (body, content_type, validators),
         };
         if page_number == 0 {
             first_validators = Some(validators);
@@ -185,28 +178,30 @@ async fn run(
                 seen.push(program.external_id.clone());
                 programs.push(program);
             }
-            Err(reason) => report
-                .rejected
-                .push(format!("{} {}: {reason}", record.source, record.external_id)),
+            Err(reason) => report.rejected.push(format!("{} {}: {reason}", record.source, record.external_id)),
         }
     }
     let mut client = db.get().await?;
+    let mut written = Vec::new();
     for batch in programs.chunks(WRITE_BATCH) {
         let tx = client.transaction().await?;
         for program in batch {
             match store::upsert(&*tx, program).await? {
-                Upsert::Inserted(_) => report.new += 1,
-                Upsert::Changed(_) => report.changed += 1,
+                Upsert::Inserted(id) => {
+                    report.new += 1;
+                    written.extend(program.attachments.iter().any(|a| a.url.is_some()).then_some(id));
+                }
+                Upsert::Changed(id) => {
+                    report.changed += 1;
+                    written.extend(program.attachments.iter().any(|a| a.url.is_some()).then_some(id));
+                }
                 Upsert::Unchanged => report.unchanged += 1,
             }
         }
         tx.commit().await?;
-        progress(&format!(
-            "저장 {}/{}",
-            report.new + report.changed + report.unchanged,
-            programs.len()
-        ));
+        progress(&format!("저장 {}/{}", report.new + report.changed + report.unchanged, programs.len()));
     }
+    report.attachments_to_extract = written;
     store::mark_seen(&**client, &code, &seen).await?;
     store::group_duplicates(&**client, &code).await?;
     if source.complete_listing && complete && !seen.is_empty() {
@@ -239,9 +234,7 @@ async fn fetch(
 
 /// The source's alternative payload (e.g. 기업마당 RSS when its JSON is broken).
 async fn fallback(source: &SourceConfig, fetcher: &Fetcher, code: &str) -> Result<sources::Page, ScrapeError> {
-    let Some(fallback) = &source.fallback else {
-        unreachable!("checked by the caller")
-    };
+    let Some(fallback) = &source.fallback else { unreachable!("checked by the caller") };
     tracing::warn!(source = %source.name, "primary payload malformed; using the fallback");
     let url = parse_url(&fallback.url)?;
     match fetcher.get(&url, None).await? {
@@ -320,15 +313,9 @@ fn merge(list: &mut RawProgram, detail: RawProgram) {
 async fn validators(db: &Pool, source: &str) -> Result<Option<Validators>, ScrapeError> {
     let client = db.get().await?;
     let rows = client
-        .query_typed(
-            "SELECT etag, last_modified FROM source_state WHERE source = $1",
-            &[(&source, Type::TEXT)],
-        )
+        .query_typed("SELECT etag, last_modified FROM source_state WHERE source = $1", &[(&source, Type::TEXT)])
         .await?;
-    Ok(rows.first().map(|r| Validators {
-        etag: r.get(0),
-        last_modified: r.get(1),
-    }))
+    Ok(rows.first().map(|r| Validators { etag: r.get(0), last_modified: r.get(1) }))
 }
 
 async fn save_validators(client: &deadpool_postgres::Client, source: &str, v: &Validators) -> Result<(), ScrapeError> {

@@ -14,6 +14,15 @@ use super::config::Sources;
 use super::scrape::{scrape, ScrapeError, ScrapeReport};
 
 pub const SCRAPE_QUEUE: &str = "scrape";
+/// Attachment downloads and text extraction: heavier, so on their own queue and concurrency.
+pub const ATTACHMENT_QUEUE: &str = "attachments";
+
+/// The job that extracts the text of a program's attachments.
+pub fn attachment_job(program_id: i64) -> JobSpec {
+    JobSpec::new("attachments", serde_json::json!({ "program_id": program_id }))
+        .idempotency_key(format!("attachments:{program_id}"))
+        .max_attempts(3)
+}
 
 /// The job that scrapes `source` now. Its idempotency key keeps one source from being queued twice
 /// while a scrape of it is pending or running.
@@ -32,10 +41,7 @@ pub struct ScrapeStats {
 
 impl ScrapeStats {
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
-        ScrapeStats {
-            conn,
-            key: format!("{prefix}:metrics:scrape"),
-        }
+        ScrapeStats { conn, key: format!("{prefix}:metrics:scrape") }
     }
 
     async fn add(&self, fields: &[(String, i64)]) {
@@ -50,11 +56,7 @@ impl ScrapeStats {
     }
 
     pub async fn succeeded(&self, source: &str, report: &ScrapeReport, took: Duration) {
-        let status = if report.not_modified {
-            "not_modified"
-        } else {
-            "succeeded"
-        };
+        let status = if report.not_modified { "not_modified" } else { "succeeded" };
         self.add(&[
             (format!("runs|{source}|{status}"), 1),
             (format!("items|{source}|new"), report.new as i64),
@@ -67,10 +69,8 @@ impl ScrapeStats {
     }
 
     pub async fn failed(&self, source: &str, error: &ScrapeError, took: Duration) {
-        let mut fields = vec![
-            (format!("runs|{source}|failed"), 1),
-            (format!("seconds_ms|{source}|"), took.as_millis() as i64),
-        ];
+        let mut fields =
+            vec![(format!("runs|{source}|failed"), 1), (format!("seconds_ms|{source}|"), took.as_millis() as i64)];
         if matches!(error, ScrapeError::Fetch(fetch::FetchError::RobotsDisallowed { .. })) {
             fields.push((format!("robots_denied|{source}|"), 1));
         }
@@ -103,9 +103,7 @@ impl ScrapeStats {
             let mut lines: Vec<String> = counts
                 .iter()
                 .filter_map(|(field, n)| {
-                    parts(field)
-                        .filter(|(w, _, _)| w == what)
-                        .map(|(_, source, label)| f(&source, &label, *n))
+                    parts(field).filter(|(w, _, _)| w == what).map(|(_, source, label)| f(&source, &label, *n))
                 })
                 .collect();
             lines.sort();
@@ -128,49 +126,61 @@ impl ScrapeStats {
         series(
             "scrape_runs_total",
             "Scrape runs by source and outcome",
-            pick("runs", &|s, status, n| {
-                format!("scrape_runs_total{{source=\"{s}\",status=\"{status}\"}} {n}\n")
-            }),
+            pick("runs", &|s, status, n| format!("scrape_runs_total{{source=\"{s}\",status=\"{status}\"}} {n}\n")),
         );
         series(
             "scrape_items_total",
             "Programs seen by scrapes, by outcome",
-            pick("items", &|s, outcome, n| {
-                format!("scrape_items_total{{source=\"{s}\",outcome=\"{outcome}\"}} {n}\n")
-            }),
+            pick("items", &|s, outcome, n| format!("scrape_items_total{{source=\"{s}\",outcome=\"{outcome}\"}} {n}\n")),
         );
         series(
             "scrape_duration_seconds_total",
             "Time spent scraping, by source",
             pick("seconds_ms", &|s, _, n| {
-                format!(
-                    "scrape_duration_seconds_total{{source=\"{s}\"}} {}\n",
-                    n as f64 / 1000.0
-                )
+                format!("scrape_duration_seconds_total{{source=\"{s}\"}} {}\n", n as f64 / 1000.0)
             }),
         );
         series(
             "scrape_robots_denied_total",
             "Scrapes refused by robots.txt",
-            pick("robots_denied", &|s, _, n| {
-                format!("scrape_robots_denied_total{{source=\"{s}\"}} {n}\n")
-            }),
+            pick("robots_denied", &|s, _, n| format!("scrape_robots_denied_total{{source=\"{s}\"}} {n}\n")),
         );
         out
     }
 }
 
-/// Runs scrape jobs.
+/// Runs scrape and attachment jobs.
 #[derive(Clone)]
 pub struct ScrapeJobs {
     pub sources: Arc<Sources>,
     pub fetcher: Fetcher,
     pub db: Pool,
     pub stats: ScrapeStats,
+    pub queue: Queue,
+    /// This binary, run as the extraction child (`connect extract --json`).
+    pub exe: std::path::PathBuf,
 }
 
 impl Handler for ScrapeJobs {
     async fn handle(&self, job: Job) -> Result<(), JobError> {
+        match job.kind.as_str() {
+            "scrape" => self.scrape(job).await,
+            "attachments" => {
+                let Some(id) = job.payload.get("program_id").and_then(|v| v.as_i64()) else {
+                    return Err(JobError::Fatal(format!("attachments job without a program: {}", job.payload)));
+                };
+                super::attachments::extract_program(id, &self.fetcher, &self.db, &self.exe)
+                    .await
+                    .map(|read| tracing::info!(program_id = id, read, "attachments extracted"))
+                    .map_err(|e| JobError::Retry(format!("{e:#}")))
+            }
+            other => Err(JobError::Fatal(format!("unknown job kind {other}"))),
+        }
+    }
+}
+
+impl ScrapeJobs {
+    async fn scrape(&self, job: Job) -> Result<(), JobError> {
         let Some(name) = job.payload.get("source").and_then(|s| s.as_str()) else {
             return Err(JobError::Fatal(format!("scrape job without a source: {}", job.payload)));
         };
@@ -178,24 +188,22 @@ impl Handler for ScrapeJobs {
             return Err(JobError::Fatal(format!("알 수 없는 소스: {name}")));
         };
         let started = Instant::now();
-        match scrape(source, &self.fetcher, &self.db, &|step| {
-            tracing::debug!(source = name, step)
-        })
-        .await
-        {
+        match scrape(source, &self.fetcher, &self.db, &|step| tracing::debug!(source = name, step)).await {
             Ok(report) => {
                 tracing::info!(source = name, %report, "scrape finished");
                 self.stats.succeeded(name, &report, started.elapsed()).await;
+                for id in &report.attachments_to_extract {
+                    if let Err(e) = self.queue.enqueue(ATTACHMENT_QUEUE, &attachment_job(*id)).await {
+                        // The next change of the program queues it again; the scrape itself succeeded.
+                        tracing::warn!(program_id = id, error = %e, "attachment job not queued");
+                    }
+                }
                 Ok(())
             }
             Err(e) => {
                 tracing::warn!(source = name, error = %e, attempt = job.attempt, "scrape failed");
                 self.stats.failed(name, &e, started.elapsed()).await;
-                Err(if e.is_permanent() {
-                    JobError::Fatal(e.to_string())
-                } else {
-                    JobError::Retry(e.to_string())
-                })
+                Err(if e.is_permanent() { JobError::Fatal(e.to_string()) } else { JobError::Retry(e.to_string()) })
             }
         }
     }
@@ -210,26 +218,31 @@ pub fn scheduler(queue: Queue, sources: &Sources) -> anyhow::Result<Scheduler> {
     Ok(scheduler)
 }
 
-/// Runs jobs and schedules until `stop` resolves.
+/// Runs scrape and attachment jobs and the schedules until `stop` resolves. Attachments are
+/// extracted one at a time per process: each extraction is a child process that may use a lot of
+/// memory.
 pub async fn run(
     jobs: ScrapeJobs,
-    queue: Queue,
-    reader: ConnectionManager,
+    redis: &crate::config::RedisConfig,
     concurrency: usize,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    let (queue, scrape_reader) = connect(redis).await?;
+    let (_, attachment_reader) = connect(redis).await?;
     let scheduler = scheduler(queue.clone(), &jobs.sources)?;
-    let worker = Worker::new(queue, reader)
-        .concurrency(concurrency)
-        .visibility_timeout(Duration::from_secs(300));
+    let scrapes =
+        Worker::new(queue.clone(), scrape_reader).concurrency(concurrency).visibility_timeout(Duration::from_secs(300));
+    let attachments = Worker::new(queue, attachment_reader).concurrency(1).visibility_timeout(Duration::from_secs(300));
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let (worked, scheduled) = tokio::join!(
-        worker.run(SCRAPE_QUEUE, jobs, stopped(stop.clone())),
+    let (scraped, extracted, scheduled) = tokio::join!(
+        scrapes.run(SCRAPE_QUEUE, jobs.clone(), stopped(stop.clone())),
+        attachments.run(ATTACHMENT_QUEUE, jobs, stopped(stop.clone())),
         scheduler.run(stopped(stop))
     );
-    worked?;
+    scraped?;
+    extracted?;
     scheduled?;
     Ok(())
 }
@@ -256,6 +269,8 @@ impl ScrapeJobs {
             fetcher: Fetcher::new(fetch::FetchConfig::default())?,
             db: crate::db::pool(database)?,
             stats: ScrapeStats::new(queue.connection().clone(), &redis.key_prefix),
+            queue: queue.clone(),
+            exe: std::env::current_exe()?,
         })
     }
 }

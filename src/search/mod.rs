@@ -55,30 +55,14 @@ pub struct SearchHealth {
 
 impl Search {
     pub fn new(dir: PathBuf) -> Self {
-        Search {
-            dir,
-            loaded: OnceLock::new(),
-            started: Instant::now(),
-        }
+        Search { dir, loaded: OnceLock::new(), started: Instant::now() }
     }
 
     pub fn search(&self, query: &SearchQuery, clock: &Clock) -> Result<SearchResult, SearchError> {
         let loaded = self.loaded.get().ok_or(SearchError::NotReady)?;
-        let words: Vec<Vec<char>> = query
-            .words
-            .iter()
-            .map(|w| fold_word(w))
-            .filter(|w| !w.is_empty())
-            .collect();
-        let matches = if words.is_empty() {
-            None
-        } else {
-            Some(loaded.text.matches(&words)?)
-        };
-        let summaries = loaded
-            .summaries
-            .read()
-            .map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
+        let words: Vec<Vec<char>> = query.words.iter().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
+        let matches = if words.is_empty() { None } else { Some(loaded.text.matches(&words)?) };
+        let summaries = loaded.summaries.read().map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
         Ok(summaries.search(query, matches.as_deref(), clock))
     }
 
@@ -96,12 +80,7 @@ impl Search {
 
     pub fn health(&self) -> SearchHealth {
         match self.loaded.get() {
-            None => SearchHealth {
-                ready: false,
-                programs: 0,
-                indexed_documents: 0,
-                seconds_since_sync: None,
-            },
+            None => SearchHealth { ready: false, programs: 0, indexed_documents: 0, seconds_since_sync: None },
             Some(l) => SearchHealth {
                 ready: true,
                 programs: l.summaries.read().map(|s| s.len()).unwrap_or(0),

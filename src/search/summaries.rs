@@ -24,10 +24,7 @@ const ANNOUNCEMENT_TYPES: [AnnouncementType; 6] = AnnouncementType::ALL;
 
 /// Regions in bit order: the 17 시도, then 전국.
 fn regions() -> impl Iterator<Item = Region> {
-    Region::all_sido()
-        .iter()
-        .copied()
-        .chain(std::iter::once(Region::Nationwide))
+    Region::all_sido().iter().copied().chain(std::iter::once(Region::Nationwide))
 }
 
 fn region_bit(code: &str) -> u32 {
@@ -154,9 +151,7 @@ impl Summaries {
             id: program.id,
             timing: Timing::of(&program.period),
             budget: program.budget_krw,
-            published: program
-                .published_on
-                .unwrap_or_else(|| program.first_seen_at.date_naive()),
+            published: program.published_on.unwrap_or_else(|| program.first_seen_at.date_naive()),
             removed: program.removed || program.duplicate_of.is_some(),
             ministry: self.ministries.intern(program.ministry.as_deref()),
             agency: self.agencies.intern(program.agency.as_deref()),
@@ -221,21 +216,11 @@ impl Summaries {
             }
             let top = &mut hits[..end];
             top.sort_unstable_by(order);
-            top[start..]
-                .iter()
-                .map(|(e, score, _)| Hit {
-                    program: e.program.clone(),
-                    score: *score,
-                })
-                .collect()
+            top[start..].iter().map(|(e, score, _)| Hit { program: e.program.clone(), score: *score }).collect()
         } else {
             Vec::new()
         };
-        SearchResult {
-            total,
-            hits: page,
-            facets: counts.into_facets(self),
-        }
+        SearchResult { total, hits: page, facets: counts.into_facets(self) }
     }
 
     /// The set of filters `entry` fails, one bit per facet dimension.
@@ -281,10 +266,7 @@ impl Summaries {
 }
 
 fn is_closing(e: &Entry, status: Status, within_days: u32, clock: &Clock) -> bool {
-    status == Status::Open
-        && e.timing
-            .days_left(clock)
-            .is_some_and(|d| (0..=i64::from(within_days)).contains(&d))
+    status == Status::Open && e.timing.days_left(clock).is_some_and(|d| (0..=i64::from(within_days)).contains(&d))
 }
 
 /// The default window of the "closing soon" facet value.
@@ -349,14 +331,7 @@ impl Counts {
 
     fn into_facets(self, s: &Summaries) -> Facets {
         let fixed = |values: Vec<(&str, &str, usize)>| {
-            values
-                .into_iter()
-                .map(|(v, l, count)| FacetCount {
-                    value: v.into(),
-                    label: l.into(),
-                    count,
-                })
-                .collect()
+            values.into_iter().map(|(v, l, count)| FacetCount { value: v.into(), label: l.into(), count }).collect()
         };
         let named = |counts: Vec<usize>, interner: &Interner| {
             let mut values: Vec<FacetCount> = counts
@@ -366,41 +341,23 @@ impl Counts {
                 .filter(|(_, &count)| count > 0)
                 .map(|(id, &count)| {
                     let name = interner.name(id as u32);
-                    FacetCount {
-                        value: name.into(),
-                        label: name.into(),
-                        count,
-                    }
+                    FacetCount { value: name.into(), label: name.into(), count }
                 })
                 .collect();
             values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             values.truncate(FACET_LIMIT);
             values
         };
-        let mut status: Vec<(&str, &str, usize)> = Status::ALL
-            .iter()
-            .zip(self.status)
-            .map(|(s, count)| (s.as_str(), s.label_ko(), count))
-            .collect();
+        let mut status: Vec<(&str, &str, usize)> =
+            Status::ALL.iter().zip(self.status).map(|(s, count)| (s.as_str(), s.label_ko(), count)).collect();
         status.insert(1, ("closing", "마감임박 (7일 이내)", self.closing));
         Facets {
             status: fixed(status),
             ministry: named(self.ministry, &s.ministries),
             agency: named(self.agency, &s.agencies),
             category: named(self.category, &s.categories),
-            region: fixed(
-                regions()
-                    .zip(self.region)
-                    .map(|(r, count)| (r.as_str(), r.label_ko(), count))
-                    .collect(),
-            ),
-            target_type: fixed(
-                TARGET_TYPES
-                    .iter()
-                    .zip(self.target)
-                    .map(|((c, l), count)| (*c, *l, count))
-                    .collect(),
-            ),
+            region: fixed(regions().zip(self.region).map(|(r, count)| (r.as_str(), r.label_ko(), count)).collect()),
+            target_type: fixed(TARGET_TYPES.iter().zip(self.target).map(|((c, l), count)| (*c, *l, count)).collect()),
             announcement_type: fixed(
                 ANNOUNCEMENT_TYPES
                     .iter()

@@ -34,10 +34,7 @@ impl Search {
             let Some(last) = page.last() else { break };
             after_id = last.summary.id;
             loaded.text.apply(&page)?;
-            let mut summaries = loaded
-                .summaries
-                .write()
-                .map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
+            let mut summaries = loaded.summaries.write().map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
             for row in page {
                 changed.push(row.summary.id);
                 summaries.upsert(row.summary);
@@ -47,9 +44,7 @@ impl Search {
             loaded.text.commit(&loaded.catalogue, horizon)?;
         }
         loaded.cursor.store(horizon, Ordering::Release);
-        loaded
-            .synced_at_ms
-            .store(self.started.elapsed().as_millis() as i64, Ordering::Relaxed);
+        loaded.synced_at_ms.store(self.started.elapsed().as_millis() as i64, Ordering::Relaxed);
         Ok(changed)
     }
 
@@ -63,20 +58,15 @@ impl Search {
             let page = store::changed_since(client, i64::MIN, after_id, PAGE).await?;
             let Some(last) = page.last() else { break };
             after_id = last.summary.id;
-            let (to_index, known): (Vec<_>, Vec<_>) = page
-                .into_iter()
-                .partition(|row| indexed_to.is_none_or(|cursor| row.change_xid >= cursor));
+            let (to_index, known): (Vec<_>, Vec<_>) =
+                page.into_iter().partition(|row| indexed_to.is_none_or(|cursor| row.change_xid >= cursor));
             text.apply(&to_index)?;
             for row in to_index.into_iter().chain(known) {
                 summaries.upsert(row.summary);
             }
         }
         text.commit(&catalogue, horizon)?;
-        tracing::info!(
-            programs = summaries.len(),
-            documents = text.num_docs(),
-            "search index loaded"
-        );
+        tracing::info!(programs = summaries.len(), documents = text.num_docs(), "search index loaded");
         let loaded = Loaded {
             catalogue,
             text,

@@ -51,17 +51,11 @@ impl TextIndex {
     pub fn open(dir: &Path, catalogue: &str) -> anyhow::Result<(TextIndex, Option<i64>)> {
         std::fs::create_dir_all(dir)?;
         let mmap = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = if Index::exists(&mmap)? {
-            Index::open(mmap)?
-        } else {
-            Index::create(mmap, schema(), Default::default())?
-        };
+        let index =
+            if Index::exists(&mmap)? { Index::open(mmap)? } else { Index::create(mmap, schema(), Default::default())? };
         let fields = match fields_of(&index.schema()) {
             Some(fields) => fields,
-            None => anyhow::bail!(
-                "search index in {} has an unknown schema; delete the folder",
-                dir.display()
-            ),
+            None => anyhow::bail!("search index in {} has an unknown schema; delete the folder", dir.display()),
         };
         index.tokenizers().register(tokenizer::NAME, BigramTokenizer::default());
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -72,11 +66,7 @@ impl TextIndex {
             .and_then(|p| serde_json::from_str::<Progress>(&p).ok())
             .filter(|p| p.schema == SCHEMA_VERSION && p.catalogue == catalogue)
             .map(|p| p.cursor);
-        let text_index = TextIndex {
-            reader,
-            writer: Mutex::new(writer),
-            fields,
-        };
+        let text_index = TextIndex { reader, writer: Mutex::new(writer), fields };
         if progress.is_none() {
             text_index.writer()?.delete_all_documents()?;
         }
@@ -84,9 +74,7 @@ impl TextIndex {
     }
 
     fn writer(&self) -> anyhow::Result<std::sync::MutexGuard<'_, IndexWriter>> {
-        self.writer
-            .lock()
-            .map_err(|_| anyhow::anyhow!("search index writer poisoned"))
+        self.writer.lock().map_err(|_| anyhow::anyhow!("search index writer poisoned"))
     }
 
     /// Replaces the documents of the given programs; visible after [`TextIndex::commit`].
@@ -102,11 +90,7 @@ impl TextIndex {
             let mut doc = TantivyDocument::default();
             doc.add_u64(self.fields.id, id);
             doc.add_text(self.fields.title, &p.title);
-            let org = [p.ministry.as_deref(), p.agency.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("\n");
+            let org = [p.ministry.as_deref(), p.agency.as_deref()].into_iter().flatten().collect::<Vec<_>>().join("\n");
             doc.add_text(self.fields.org, &org);
             doc.add_text(self.fields.body, &change.body);
             writer.add_document(doc)?;
@@ -116,11 +100,7 @@ impl TextIndex {
 
     /// Makes applied changes searchable and records the new cursor with them, atomically.
     pub fn commit(&self, catalogue: &str, cursor: i64) -> anyhow::Result<()> {
-        let progress = Progress {
-            schema: SCHEMA_VERSION,
-            catalogue: catalogue.to_string(),
-            cursor,
-        };
+        let progress = Progress { schema: SCHEMA_VERSION, catalogue: catalogue.to_string(), cursor };
         {
             let mut writer = self.writer()?;
             let mut prepared = writer.prepare_commit()?;
@@ -141,10 +121,7 @@ impl TextIndex {
     fn word_query(&self, word: &[char]) -> Box<dyn Query> {
         let in_title = field_query(self.fields.title, word);
         Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(in_title.box_clone(), TITLE_TIER)),
-            ),
+            (Occur::Should, Box::new(ConstScoreQuery::new(in_title.box_clone(), TITLE_TIER))),
             (Occur::Should, Box::new(BoostQuery::new(in_title, 2.0))),
             (Occur::Should, field_query(self.fields.org, word)),
             (Occur::Should, field_query(self.fields.body, word)),
@@ -161,10 +138,7 @@ fn field_query(field: Field, word: &[char]) -> Box<dyn Query> {
     match word {
         [] => Box::new(BooleanQuery::new(Vec::new())),
         [c] => {
-            let alone = TermQuery::new(
-                Term::from_field_text(field, &c.to_string()),
-                IndexRecordOption::WithFreqs,
-            );
+            let alone = TermQuery::new(Term::from_field_text(field, &c.to_string()), IndexRecordOption::WithFreqs);
             let pattern = format!("{}.", regex_escape(*c));
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(alone))];
             if let Ok(first_of_bigram) = RegexQuery::from_pattern(&pattern, field) {
@@ -177,10 +151,7 @@ fn field_query(field: Field, word: &[char]) -> Box<dyn Query> {
             IndexRecordOption::WithFreqs,
         )),
         _ => {
-            let terms = tokenizer::bigrams(word)
-                .iter()
-                .map(|t| Term::from_field_text(field, t))
-                .collect();
+            let terms = tokenizer::bigrams(word).iter().map(|t| Term::from_field_text(field, t)).collect();
             Box::new(PhraseQuery::new(terms))
         }
     }
@@ -231,10 +202,7 @@ impl Collector for AllMatches {
     type Child = SegmentMatches;
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SegmentMatches> {
-        Ok(SegmentMatches {
-            ids: segment.fast_fields().u64("id")?,
-            found: Vec::new(),
-        })
+        Ok(SegmentMatches { ids: segment.fast_fields().u64("id")?, found: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {

@@ -55,12 +55,7 @@ impl Tokenizer for BigramTokenizer {
                 continue;
             }
             let next = chars.get(position + 1).filter(|(_, n)| !n.is_whitespace());
-            let mut token = Token {
-                offset_from: offset,
-                position,
-                position_length: 1,
-                ..Token::default()
-            };
+            let mut token = Token { offset_from: offset, position, position_length: 1, ..Token::default() };
             token.text.push(c);
             match next {
                 Some(&(next_offset, n)) => {
@@ -71,10 +66,7 @@ impl Tokenizer for BigramTokenizer {
             }
             self.tokens.push(token);
         }
-        BigramStream {
-            tokens: &mut self.tokens,
-            next: 0,
-        }
+        BigramStream { tokens: &mut self.tokens, next: 0 }
     }
 }
 
@@ -111,13 +103,7 @@ mod tests {
     fn bigrams_carry_the_position_of_their_first_character() {
         assert_eq!(
             tokens("AI 바우처"),
-            vec![
-                ("ai".into(), 0),
-                ("i".into(), 1),
-                ("바우".into(), 3),
-                ("우처".into(), 4),
-                ("처".into(), 5)
-            ]
+            vec![("ai".into(), 0), ("i".into(), 1), ("바우".into(), 3), ("우처".into(), 4), ("처".into(), 5)]
         );
     }
 

@@ -26,12 +26,7 @@ pub fn redis_url() -> String {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn unique_name(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        rand::random::<u32>()
-    )
+    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), rand::random::<u32>())
 }
 
 /// A database of its own, dropped when the test ends.
@@ -49,24 +44,14 @@ impl TestDb {
     /// A fresh, migrated database on the server behind `admin` (a URL to any existing database).
     pub async fn on(admin: &str) -> TestDb {
         let name = unique_name("connect_test");
-        let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
-            .await
-            .expect("test PostgreSQL reachable");
+        let (client, conn) =
+            tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("test PostgreSQL reachable");
         tokio::spawn(conn);
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
         let mut url = url::Url::parse(admin).unwrap();
         url.set_path(&name);
-        let db = TestDb {
-            name,
-            url: url.to_string(),
-            admin: admin.to_string(),
-        };
-        connect::db::migrate::run(&secret(&db.url))
-            .await
-            .expect("migrations apply");
+        let db = TestDb { name, url: url.to_string(), admin: admin.to_string() };
+        connect::db::migrate::run(&secret(&db.url)).await.expect("migrations apply");
         db
     }
 
@@ -78,12 +63,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = std::process::Command::new("psql")
-            .args([
-                &self.admin,
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
+            .args([&self.admin, "-q", "-c", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
             .output();
     }
 }
@@ -101,10 +81,7 @@ pub fn config(database_url: &str, index_dir: &std::path::Path, extra: &[(&str, &
         ("REDIS_QUEUE_URL".into(), redis_url()),
         ("REDIS_KEY_PREFIX".into(), unique_name("connect_test")),
         ("JWT_SECRET".into(), "test-jwt-secret-0123456789abcdef0123456789".into()),
-        (
-            "ENCRYPTION_KEY".into(),
-            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into(),
-        ),
+        ("ENCRYPTION_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
         ("CONNECT_INDEX_DIR".into(), index_dir.display().to_string()),
         ("DATABASE_POOL_SIZE".into(), "4".into()),
     ];
@@ -145,12 +122,7 @@ impl TestApp {
 
     /// Makes every committed change searchable, as the follower loop would within a second.
     pub async fn sync(&self) -> Vec<i64> {
-        let changed = self
-            .state
-            .search
-            .catch_up(&self.state.db)
-            .await
-            .expect("search catches up");
+        let changed = self.state.search.catch_up(&self.state.db).await.expect("search catches up");
         self.state.cache.invalidate_programs(&changed).await;
         changed
     }
@@ -163,10 +135,8 @@ impl TestApp {
     }
 
     pub async fn get_text(&self, uri: &str) -> (StatusCode, String) {
-        let response = api::router(self.state.clone())
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response =
+            api::router(self.state.clone()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8_lossy(&bytes).into())
@@ -193,12 +163,7 @@ pub fn enc(s: &str) -> String {
 }
 
 pub fn ids(body: &serde_json::Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["external_id"].as_str().unwrap().to_string())
-        .collect()
+    body["items"].as_array().unwrap().iter().map(|i| i["external_id"].as_str().unwrap().to_string()).collect()
 }
 /// A minimal HTTP/1.1 GET that asks the server to close the connection afterwards, so the whole
 /// response can be read to the end of the stream (used over raw TCP and unix sockets).
@@ -239,10 +204,7 @@ pub fn parse_http_response(raw: &[u8]) -> Result<(u16, String), String> {
         let mut out = Vec::new();
         let mut rest = body;
         loop {
-            let end = rest
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .ok_or("truncated chunk size")?;
+            let end = rest.windows(2).position(|w| w == b"\r\n").ok_or("truncated chunk size")?;
             let size_text = String::from_utf8_lossy(&rest[..end]);
             let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
                 .map_err(|_| format!("bad chunk size {size_text:?}"))?;

@@ -94,18 +94,8 @@ pub fn extract_in_child(
         Ok(Reply::Err(e)) => Err(e),
         Err(parse) => {
             let err = String::from_utf8_lossy(&err);
-            let tail: String = err
-                .chars()
-                .rev()
-                .take(500)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            Err(ExtractError::ChildFailed(format!(
-                "{status}; no valid answer ({parse}); stderr: {}",
-                tail.trim()
-            )))
+            let tail: String = err.chars().rev().take(500).collect::<Vec<_>>().into_iter().rev().collect();
+            Err(ExtractError::ChildFailed(format!("{status}; no valid answer ({parse}); stderr: {}", tail.trim())))
         }
     }
 }
@@ -157,10 +147,8 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<ChildArgs, Str
             json = true;
             continue;
         }
-        let value: u64 = args
-            .next()
-            .and_then(|v| v.to_str()?.parse().ok())
-            .ok_or_else(|| format!("{name} needs a number"))?;
+        let value: u64 =
+            args.next().and_then(|v| v.to_str()?.parse().ok()).ok_or_else(|| format!("{name} needs a number"))?;
         let as_usize = usize::try_from(value).unwrap_or(usize::MAX);
         match name.as_str() {
             "--max-input-bytes" => limits.max_input_bytes = as_usize,
@@ -174,12 +162,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<ChildArgs, Str
     if !json {
         return Err("only --json output is supported".into());
     }
-    Ok(ChildArgs {
-        file: file.ok_or("missing FILE")?,
-        limits,
-        max_memory_bytes,
-        max_cpu_seconds,
-    })
+    Ok(ChildArgs { file: file.ok_or("missing FILE")?, limits, max_memory_bytes, max_cpu_seconds })
 }
 
 /// The child side: call it with the arguments after the program name, e.g.
@@ -235,10 +218,7 @@ fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, ExtractError> {
         .read_to_end(&mut bytes)
         .map_err(|e| ExtractError::ChildFailed(format!("read {}: {e}", path.display())))?;
     if bytes.len() > cap {
-        return Err(ExtractError::TooLarge {
-            what: "input".into(),
-            limit: cap,
-        });
+        return Err(ExtractError::TooLarge { what: "input".into(), limit: cap });
     }
     Ok(bytes)
 }

@@ -73,9 +73,7 @@ pub(crate) fn extract(
         sections = section_paths(&cfb, storage);
     }
     if sections.is_empty() {
-        return Err(ExtractError::Damaged(format!(
-            "{storage}에 본문 구역이 없습니다 (no {storage}/Section streams)"
-        )));
+        return Err(ExtractError::Damaged(format!("{storage}에 본문 구역이 없습니다 (no {storage}/Section streams)")));
     }
 
     let mut readable = 0usize;
@@ -130,10 +128,7 @@ fn read_header(cfb: &mut cfb::CompoundFile<Cursor<&[u8]>>) -> Result<Header, Ext
             .map(u32::from_le_bytes)
             .ok_or_else(|| ExtractError::Damaged("FileHeader too short".into()))
     };
-    Ok(Header {
-        version: word(32)?,
-        flags: word(36)?,
-    })
+    Ok(Header { version: word(32)?, flags: word(36)? })
 }
 
 /// The `Section<N>` streams under `storage`, sorted by N.
@@ -161,9 +156,7 @@ fn read_section(
     compressed: bool,
     limits: &Limits,
 ) -> Result<(Vec<u8>, Option<String>), ExtractError> {
-    let mut stream = cfb
-        .open_stream(path)
-        .map_err(|e| ExtractError::Damaged(format!("{name}: {e}")))?;
+    let mut stream = cfb.open_stream(path).map_err(|e| ExtractError::Damaged(format!("{name}: {e}")))?;
     let mut raw = Vec::new();
     let mut damage = None;
     // Read errors keep what was read before them (std's `read_to_end` contract).
@@ -199,10 +192,7 @@ pub(crate) fn inflate(data: &[u8], cap: usize, name: &str) -> Result<(Vec<u8>, O
             Ok(0) => return Ok((out, None)),
             Ok(n) => {
                 if out.len() + n > cap {
-                    return Err(ExtractError::TooLarge {
-                        what: format!("{name} decompressed"),
-                        limit: cap,
-                    });
+                    return Err(ExtractError::TooLarge { what: format!("{name} decompressed"), limit: cap });
                 }
                 out.extend_from_slice(&buf[..n]);
             }
@@ -215,21 +205,12 @@ pub(crate) fn inflate(data: &[u8], cap: usize, name: &str) -> Result<(Vec<u8>, O
 /// Decrypts a `ViewText` section: a `HWPTAG_DISTRIBUTE_DOC_DATA` record (256 bytes) followed
 /// by AES-128-ECB ciphertext of the (possibly compressed) record stream.
 fn decrypt_view_text(raw: &[u8]) -> Result<Vec<u8>, String> {
-    let head = raw
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or("no distribution record")?;
+    let head = raw.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).ok_or("no distribution record")?;
     let (tag, size) = (head & 0x3FF, head >> 20);
     if tag != HWPTAG_DISTRIBUTE_DOC_DATA || size != 256 {
-        return Err(format!(
-            "first record is tag {tag} size {size}, not DISTRIBUTE_DOC_DATA (배포용 문서 키 없음)"
-        ));
+        return Err(format!("first record is tag {tag} size {size}, not DISTRIBUTE_DOC_DATA (배포용 문서 키 없음)"));
     }
-    let data: &[u8; 256] = raw
-        .get(4..260)
-        .and_then(|b| b.try_into().ok())
-        .ok_or("distribution record cut short")?;
+    let data: &[u8; 256] = raw.get(4..260).and_then(|b| b.try_into().ok()).ok_or("distribution record cut short")?;
     let key = distribution_key(data);
     let cipher = aes::Aes128::new_from_slice(&key).map_err(|e| format!("AES key: {e}"))?;
     let mut body = raw.get(260..).unwrap_or_default().to_vec();
@@ -274,9 +255,7 @@ fn distribution_key(data: &[u8; 256]) -> [u8; 16] {
 fn walk_records(data: &[u8], sink: &mut TextSink) -> Option<String> {
     let mut pos = 0usize;
     let u32_at = |at: usize| -> Option<u32> {
-        data.get(at..at.checked_add(4)?)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_le_bytes)
+        data.get(at..at.checked_add(4)?).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
     };
     while pos < data.len() {
         if sink.is_full() {

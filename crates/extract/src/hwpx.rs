@@ -22,11 +22,7 @@ pub(crate) fn is_hwpx_zip(bytes: &[u8]) -> bool {
         let head = &bytes[..bytes.len().min(4096)];
         return contains(head, b"application/hwp+zip") || contains(head, b"Contents/");
     };
-    if zip
-        .file_names()
-        .filter_map(Result::ok)
-        .any(|n| n.starts_with("Contents/"))
-    {
+    if zip.file_names().filter_map(Result::ok).any(|n| n.starts_with("Contents/")) {
         return true;
     }
     let Ok(entry) = zip.by_name("mimetype") else {
@@ -55,9 +51,7 @@ pub(crate) fn extract(
     };
     let sections = section_names(&zip);
     if sections.is_empty() {
-        return Err(ExtractError::Damaged(
-            "본문 구역이 없습니다 (no Contents/section*.xml entries)".into(),
-        ));
+        return Err(ExtractError::Damaged("본문 구역이 없습니다 (no Contents/section*.xml entries)".into()));
     }
     let mut readable = 0usize;
     let mut first_failure = None;
@@ -100,10 +94,7 @@ fn extract_streaming(
     let cap = limits.max_decompressed_bytes;
     let mut sections: Vec<(u32, String, String, Option<String>)> = Vec::new();
     let mut pos = 0usize;
-    while let Some(found) = bytes
-        .get(pos..)
-        .and_then(|rest| rest.windows(4).position(|w| w == b"PK\x03\x04"))
-    {
+    while let Some(found) = bytes.get(pos..).and_then(|rest| rest.windows(4).position(|w| w == b"PK\x03\x04")) {
         let at = pos + found;
         pos = at + 4;
         let Some(entry) = LocalEntry::parse(bytes, at) else {
@@ -116,24 +107,14 @@ fn extract_streaming(
             continue;
         }
         if entry.size > cap as u64 {
-            return Err(ExtractError::TooLarge {
-                what: format!("{} decompressed", entry.name),
-                limit: cap,
-            });
+            return Err(ExtractError::TooLarge { what: format!("{} decompressed", entry.name), limit: cap });
         }
         let wanted_end = entry.data_start.saturating_add(entry.compressed_size as usize);
-        let end = if entry.compressed_size == 0 {
-            bytes.len()
-        } else {
-            wanted_end.min(bytes.len())
-        };
+        let end = if entry.compressed_size == 0 { bytes.len() } else { wanted_end.min(bytes.len()) };
         let data = bytes.get(entry.data_start..end).unwrap_or_default();
         let (xml, mut damage) = match entry.method {
             0 if data.len() > cap => {
-                return Err(ExtractError::TooLarge {
-                    what: format!("{} decompressed", entry.name),
-                    limit: cap,
-                })
+                return Err(ExtractError::TooLarge { what: format!("{} decompressed", entry.name), limit: cap })
             }
             0 => (data.to_vec(), None),
             8 => crate::hwp5::inflate(data, cap, &entry.name)?,
@@ -212,19 +193,13 @@ impl LocalEntry {
 
 /// N of a `Contents/section<N>.xml` entry name.
 fn section_number(name: &str) -> Option<u32> {
-    name.strip_prefix("Contents/section")?
-        .strip_suffix(".xml")?
-        .parse()
-        .ok()
+    name.strip_prefix("Contents/section")?.strip_suffix(".xml")?.parse().ok()
 }
 
 /// `Contents/section<N>.xml` entry names sorted by N.
 fn section_names(zip: &Archive<'_>) -> Vec<String> {
-    let mut out: Vec<(u32, String)> = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .filter_map(|n| Some((section_number(&n)?, n.into_owned())))
-        .collect();
+    let mut out: Vec<(u32, String)> =
+        zip.file_names().filter_map(Result::ok).filter_map(|n| Some((section_number(&n)?, n.into_owned()))).collect();
     out.sort();
     out.into_iter().map(|(_, n)| n).collect()
 }
@@ -232,13 +207,8 @@ fn section_names(zip: &Archive<'_>) -> Vec<String> {
 /// Reads one entry as UTF-8 text, refusing declared or actual sizes above the limit.
 fn read_entry(zip: &mut Archive<'_>, name: &str, limits: &Limits) -> Result<(String, Option<String>), ExtractError> {
     let cap = limits.max_decompressed_bytes;
-    let too_large = || ExtractError::TooLarge {
-        what: format!("{name} decompressed"),
-        limit: cap,
-    };
-    let entry = zip
-        .by_name(name)
-        .map_err(|e| ExtractError::Damaged(format!("{name}: {e}")))?;
+    let too_large = || ExtractError::TooLarge { what: format!("{name} decompressed"), limit: cap };
+    let entry = zip.by_name(name).map_err(|e| ExtractError::Damaged(format!("{name}: {e}")))?;
     if entry.size() > cap as u64 {
         return Err(too_large());
     }
@@ -252,10 +222,7 @@ fn read_entry(zip: &mut Archive<'_>, name: &str, limits: &Limits) -> Result<(Str
         return Err(too_large());
     }
     if data.is_empty() {
-        return Err(ExtractError::Damaged(format!(
-            "{name}: {}",
-            damage.unwrap_or_else(|| "empty entry".into())
-        )));
+        return Err(ExtractError::Damaged(format!("{name}: {}", damage.unwrap_or_else(|| "empty entry".into()))));
     }
     let text = match String::from_utf8(data) {
         Ok(s) => s,

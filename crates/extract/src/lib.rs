@@ -92,18 +92,10 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ExtractError> {
         return Err(ExtractError::Drm(marker));
     }
     if bytes.starts_with(CFB_MAGIC) {
-        return Ok(if is_hwp5_cfb(bytes) {
-            Format::Hwp5
-        } else {
-            Format::Unknown
-        });
+        return Ok(if is_hwp5_cfb(bytes) { Format::Hwp5 } else { Format::Unknown });
     }
     if bytes.starts_with(ZIP_MAGIC) {
-        return Ok(if hwpx::is_hwpx_zip(bytes) {
-            Format::Hwpx
-        } else {
-            Format::Unknown
-        });
+        return Ok(if hwpx::is_hwpx_zip(bytes) { Format::Hwpx } else { Format::Unknown });
     }
     // PDF readers accept a header anywhere in the first 1024 bytes.
     if contains(&bytes[..bytes.len().min(1024)], b"%PDF-") {
@@ -170,10 +162,7 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// password-protected, oversized or unknown document gives an error. Never panics.
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     if bytes.len() > limits.max_input_bytes {
-        return Err(ExtractError::TooLarge {
-            what: "input".into(),
-            limit: limits.max_input_bytes,
-        });
+        return Err(ExtractError::TooLarge { what: "input".into(), limit: limits.max_input_bytes });
     }
     let format = detect(bytes)?;
     let mut sink = TextSink::new(limits.max_output_chars);
@@ -198,10 +187,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     }
     let (text, truncated) = sink.finish();
     if truncated {
-        warnings.push(format!(
-            "text truncated at {} characters (max_output_chars)",
-            limits.max_output_chars
-        ));
+        warnings.push(format!("text truncated at {} characters (max_output_chars)", limits.max_output_chars));
     }
     if text.is_empty() {
         warnings.push("no text found (e.g. a scanned image without a text layer)".into());
@@ -220,21 +206,12 @@ mod tests {
         assert_eq!(detect(b"hello"), Ok(Format::Unknown));
         assert_eq!(detect(b""), Ok(Format::Unknown));
         assert!(matches!(detect(b"SCDSA004\0\0"), Err(ExtractError::Drm(m)) if m == "SCDSA004"));
-        assert!(matches!(
-            extract(b"HWP Document File V3.00", &Limits::default()),
-            Err(ExtractError::Unsupported(_))
-        ));
+        assert!(matches!(extract(b"HWP Document File V3.00", &Limits::default()), Err(ExtractError::Unsupported(_))));
     }
 
     #[test]
     fn input_over_limit_is_too_large() {
-        let limits = Limits {
-            max_input_bytes: 4,
-            ..Limits::default()
-        };
-        assert!(matches!(
-            extract(b"%PDF-1.7", &limits),
-            Err(ExtractError::TooLarge { .. })
-        ));
+        let limits = Limits { max_input_bytes: 4, ..Limits::default() };
+        assert!(matches!(extract(b"%PDF-1.7", &limits), Err(ExtractError::TooLarge { .. })));
     }
 }

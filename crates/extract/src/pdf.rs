@@ -20,9 +20,7 @@ pub(crate) fn extract(bytes: &[u8], sink: &mut TextSink, warnings: &mut Vec<Stri
             Err(e) => return Err(open_error(e)),
         }
     }
-    let pages = doc
-        .page_count()
-        .map_err(|e| ExtractError::Damaged(format!("PDF page tree unreadable: {e}")))?;
+    let pages = doc.page_count().map_err(|e| ExtractError::Damaged(format!("PDF page tree unreadable: {e}")))?;
     if pages == 0 {
         return Err(ExtractError::Damaged("PDF has no pages".into()));
     }

@@ -22,12 +22,7 @@ pub(crate) struct TextSink {
 impl TextSink {
     /// A sink that keeps at most `max_chars` characters.
     pub(crate) fn new(max_chars: usize) -> Self {
-        Self {
-            text: String::new(),
-            chars: 0,
-            max_chars,
-            truncated: false,
-        }
+        Self { text: String::new(), chars: 0, max_chars, truncated: false }
     }
 
     /// Has the character cap been reached? Callers may stop parsing then.

@@ -30,11 +30,7 @@ fn child_answers_like_in_process() {
         let started = Instant::now();
         let out = extract_in_child(child_exe(), &file, &limits, Duration::from_secs(60))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        println!(
-            "{name}: {} chars in child, {:?}",
-            out.text.chars().count(),
-            started.elapsed()
-        );
+        println!("{name}: {} chars in child, {:?}", out.text.chars().count(), started.elapsed());
         assert_eq!(out, extract(&read_fixture(name), &limits).expect(name));
         assert_ne!(out.format, Format::Unknown);
     }
@@ -48,10 +44,7 @@ fn child_carries_errors_back() {
         extract_in_child(child_exe(), &drm, &limits, Duration::from_secs(60)),
         Err(ExtractError::Drm("SCDSA004".into()))
     );
-    let small = Limits {
-        max_input_bytes: 1000,
-        ..limits
-    };
+    let small = Limits { max_input_bytes: 1000, ..limits };
     let big = fixtures_dir().join("hwp_10.hwp");
     assert!(matches!(
         extract_in_child(child_exe(), &big, &small, Duration::from_secs(60)),
@@ -78,10 +71,9 @@ fn hanging_child_is_killed_at_the_timeout() {
 #[test]
 fn crashing_or_babbling_child_is_a_child_failure() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (name, body) in [
-        ("crash.sh", "echo 'thread main panicked' >&2; kill -9 $$"),
-        ("babble.sh", "echo not json; exit 0"),
-    ] {
+    for (name, body) in
+        [("crash.sh", "echo 'thread main panicked' >&2; kill -9 $$"), ("babble.sh", "echo not json; exit 0")]
+    {
         let exe = script(dir.path(), name, body);
         let err =
             extract_in_child(&exe, Path::new("x.hwp"), &Limits::default(), Duration::from_secs(10)).expect_err(name);

@@ -17,10 +17,7 @@ fn check(name: &str, what: &str, bytes: &[u8]) -> &'static str {
         Ok(out) if out.warnings.is_empty() => "ok",
         Ok(_) => "partial",
         Err(ExtractError::Damaged(msg)) => {
-            assert!(
-                !msg.contains("panicked") || msg.starts_with("Pdf"),
-                "{name} {what}: our parser panicked: {msg}"
-            );
+            assert!(!msg.contains("panicked") || msg.starts_with("Pdf"), "{name} {what}: our parser panicked: {msg}");
             if msg.contains("panicked") {
                 "pdf-panic-caught"
             } else {
@@ -59,10 +56,7 @@ fn truncated_hwp_and_hwpx_copies_never_panic() {
             let outcome = check(name, &format!("cut at {percent}%"), &copy);
             // A cut file is damaged, or gives partial text with a warning; it is never
             // mistaken for another kind of file.
-            assert!(
-                matches!(outcome, "damaged" | "partial" | "ok"),
-                "{name} cut at {percent}%: {outcome}"
-            );
+            assert!(matches!(outcome, "damaged" | "partial" | "ok"), "{name} cut at {percent}%: {outcome}");
             if format == Format::Hwpx && percent >= 75 {
                 // The ZIP directory is at the end; the section entries before the cut (all four
                 // files keep images first, sections last) are read from their local headers.
@@ -210,34 +204,22 @@ fn handmade_hwpx_reads_and_zip_bombs_are_too_large() {
     // A sane package first, so the bombs below fail for their size and nothing else.
     let xml = section_xml(3);
     let (packed, crc) = deflate(&xml);
-    let ok = handmade_zip(&[
-        mime_item.clone(),
-        ("Contents/section0.xml", 8, packed, crc, xml.len() as u32),
-    ]);
+    let ok = handmade_zip(&[mime_item.clone(), ("Contents/section0.xml", 8, packed, crc, xml.len() as u32)]);
     let out = extract(&ok, &Limits::default()).expect("handmade HWPX");
     assert_eq!(out.format, Format::Hwpx);
     assert_eq!(out.text, "공고 문단 0\n공고 문단 1\n공고 문단 2");
 
     // An entry declaring ~4 GiB.
     let (packed, crc) = deflate(&xml);
-    let declared_huge = handmade_zip(&[
-        mime_item.clone(),
-        ("Contents/section0.xml", 8, packed, crc, 0xFFFF_FFF0),
-    ]);
+    let declared_huge = handmade_zip(&[mime_item.clone(), ("Contents/section0.xml", 8, packed, crc, 0xFFFF_FFF0)]);
     let err = extract(&declared_huge, &Limits::default()).expect_err("declared huge");
     assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");
 
     // An honest entry that inflates ~1,000× past a 1 MB cap.
     let big = section_xml(60_000);
     let (packed, crc) = deflate(&big);
-    let limits = Limits {
-        max_decompressed_bytes: 1 << 20,
-        ..Limits::default()
-    };
-    let bomb = handmade_zip(&[
-        mime_item.clone(),
-        ("Contents/section0.xml", 8, packed.clone(), crc, big.len() as u32),
-    ]);
+    let limits = Limits { max_decompressed_bytes: 1 << 20, ..Limits::default() };
+    let bomb = handmade_zip(&[mime_item.clone(), ("Contents/section0.xml", 8, packed.clone(), crc, big.len() as u32)]);
     let err = extract(&bomb, &limits).expect_err("bomb");
     assert!(matches!(err, ExtractError::TooLarge { .. }), "{err:?}");
 

@@ -20,10 +20,9 @@ fn phrases(name: &str) -> &'static [&'static str] {
         "hwp_13.hwp" => &["관세행정 현장 맞춤형 기술개발 2.0", "신규과제 공고"],
         "hwp_14.hwp" => &["창업성장기술개발사업", "시행계획 공고"],
         "hwp_15.hwp" => &["정보통신", "표준개발지원사업", "신규지원 대상과제 공고"],
-        "edge_distrib2.hwp" => &[
-            "2025년 후반기 전문경력인사초빙활용지원사업 신규 공고 안내",
-            "대전광역시 유성구 가정로",
-        ],
+        "edge_distrib2.hwp" => {
+            &["2025년 후반기 전문경력인사초빙활용지원사업 신규 공고 안내", "대전광역시 유성구 가정로"]
+        }
         "edge_uncompressed2.hwp" => &["고강도 무시멘트 콘크리트", "재공고 안내서"],
         "hwpx_10.hwpx" => &["원자력 백서", "정책연구용역"],
         "hwpx_11.hwpx" => &["행정안전부 공고 제2026-28호", "재난 및 안전관리 연구개발사업"],
@@ -40,11 +39,7 @@ fn phrases(name: &str) -> &'static [&'static str] {
 fn hangul_pairs(s: &str) -> HashSet<(char, char)> {
     let syll = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
     let chars: Vec<char> = s.chars().collect();
-    chars
-        .windows(2)
-        .filter(|w| syll(w[0]) && syll(w[1]))
-        .map(|w| (w[0], w[1]))
-        .collect()
+    chars.windows(2).filter(|w| syll(w[0]) && syll(w[1])).map(|w| (w[0], w[1])).collect()
 }
 
 /// The preview text Hancom stores inside the file (`PrvText`), if any.
@@ -69,10 +64,7 @@ fn preview_text(bytes: &[u8], format: Format) -> Option<String> {
 
 #[test]
 fn every_real_attachment_yields_its_text() {
-    println!(
-        "{:<24} {:>6} {:>8} {:>8} {:>9}",
-        "file", "format", "chars", "ms", "preview%"
-    );
+    println!("{:<24} {:>6} {:>8} {:>8} {:>9}", "file", "format", "chars", "ms", "preview%");
     for &(name, format) in READABLE {
         let bytes = read_fixture(name);
         assert_eq!(detect(&bytes), Ok(format), "{name}: detected format");
@@ -140,10 +132,7 @@ fn half_file_is_damaged_or_partial() {
 
 #[test]
 fn output_cap_truncates_with_warning() {
-    let limits = Limits {
-        max_output_chars: 500,
-        ..Limits::default()
-    };
+    let limits = Limits { max_output_chars: 500, ..Limits::default() };
     for name in ["hwp_13.hwp", "hwpx_12.hwpx", "pdf_10.pdf"] {
         let out = extract(&read_fixture(name), &limits).expect(name);
         assert!(out.text.chars().count() <= 500, "{name}");
@@ -153,10 +142,7 @@ fn output_cap_truncates_with_warning() {
 
 #[test]
 fn decompression_cap_applies_to_real_streams() {
-    let limits = Limits {
-        max_decompressed_bytes: 1000,
-        ..Limits::default()
-    };
+    let limits = Limits { max_decompressed_bytes: 1000, ..Limits::default() };
     for name in ["hwp_10.hwp", "edge_distrib2.hwp", "hwpx_11.hwpx"] {
         let err = extract(&read_fixture(name), &limits).expect_err(name);
         assert!(matches!(err, ExtractError::TooLarge { .. }), "{name}: {err:?}");

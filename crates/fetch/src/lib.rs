@@ -120,16 +120,8 @@ pub struct Validators {
 
 impl Validators {
     fn from_headers(headers: &HeaderMap) -> Self {
-        let get = |name| {
-            headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        Validators {
-            etag: get(ETAG),
-            last_modified: get(LAST_MODIFIED),
-        }
+        let get = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        Validators { etag: get(ETAG), last_modified: get(LAST_MODIFIED) }
     }
 
     fn is_empty(&self) -> bool {
@@ -191,10 +183,7 @@ enum Request<'a> {
 /// What one attempt came to.
 enum Attempt {
     Done(Result<Fetched, FetchError>),
-    Retryable {
-        cause: String,
-        retry_after: Option<Duration>,
-    },
+    Retryable { cause: String, retry_after: Option<Duration> },
     Timeout,
 }
 
@@ -279,16 +268,9 @@ impl Fetcher {
                 Attempt::Done(result) => return result,
                 Attempt::Timeout if last_try => return Err(FetchError::Timeout { url: url.clone() }),
                 Attempt::Retryable { cause, .. } if last_try => {
-                    return Err(FetchError::GaveUp {
-                        url: url.clone(),
-                        attempts: attempt,
-                        last: cause,
-                    })
+                    return Err(FetchError::GaveUp { url: url.clone(), attempts: attempt, last: cause })
                 }
-                Attempt::Retryable {
-                    cause,
-                    retry_after: Some(after),
-                } => {
+                Attempt::Retryable { cause, retry_after: Some(after) } => {
                     // The pause holds back every request to the host; ours waits in `acquire`.
                     inner.politeness.pause(&host, after.min(MAX_PAUSE));
                     if after > inner.config.max_retry_after {
@@ -370,16 +352,10 @@ impl Fetcher {
                 } else {
                     None
                 };
-                return Attempt::Retryable {
-                    cause: format!("HTTP {}", status.as_u16()),
-                    retry_after,
-                };
+                return Attempt::Retryable { cause: format!("HTTP {}", status.as_u16()), retry_after };
             }
             if !status.is_success() {
-                return Attempt::Done(Err(FetchError::Http {
-                    status: status.as_u16(),
-                    url: url.clone(),
-                }));
+                return Attempt::Done(Err(FetchError::Http { status: status.as_u16(), url: url.clone() }));
             }
             let body = match read_limited(&mut response, inner.config.max_body_bytes).await {
                 Ok(Some(body)) => body,
@@ -395,11 +371,7 @@ impl Fetcher {
             Attempt::Done(Ok(Fetched::Body {
                 status: status.as_u16(),
                 final_url: response.url().clone(),
-                content_type: response
-                    .headers()
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string),
+                content_type: response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string),
                 validators: Validators::from_headers(response.headers()),
                 body,
                 elapsed: started.elapsed(),
@@ -436,11 +408,9 @@ impl Fetcher {
         let fetched = self.fetch_robots(url, host).await;
         let config = &inner.config;
         let new = match fetched {
-            Some(robots) => RobotsEntry {
-                robots: Arc::new(robots),
-                expires: Instant::now() + config.robots_cache_ttl,
-                good: true,
-            },
+            Some(robots) => {
+                RobotsEntry { robots: Arc::new(robots), expires: Instant::now() + config.robots_cache_ttl, good: true }
+            }
             None => {
                 // RFC 9309 §2.3.1.4: unreachable ⇒ complete disallow; a cached copy may be used.
                 let robots = match entry.take() {
@@ -500,10 +470,7 @@ impl Fetcher {
                 None
             }
         };
-        tokio::time::timeout(inner.config.request_timeout, work)
-            .await
-            .ok()
-            .flatten()
+        tokio::time::timeout(inner.config.request_timeout, work).await.ok().flatten()
     }
 }
 
@@ -513,12 +480,8 @@ fn authority(url: &Url) -> Result<String, FetchError> {
         "http" | "https" => {}
         other => return Err(FetchError::InvalidUrl(format!("unsupported scheme {other}: {url}"))),
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| FetchError::InvalidUrl(format!("no host: {url}")))?;
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| FetchError::InvalidUrl(format!("no port: {url}")))?;
+    let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl(format!("no host: {url}")))?;
+    let port = url.port_or_known_default().ok_or_else(|| FetchError::InvalidUrl(format!("no port: {url}")))?;
     Ok(format!("{}://{}:{}", url.scheme(), host.to_ascii_lowercase(), port))
 }
 
@@ -554,10 +517,7 @@ fn classify(url: &Url, e: reqwest::Error) -> Attempt {
     if e.is_timeout() {
         Attempt::Timeout
     } else if e.is_redirect() {
-        Attempt::Done(Err(FetchError::Redirect {
-            url: url.clone(),
-            cause: e.to_string(),
-        }))
+        Attempt::Done(Err(FetchError::Redirect { url: url.clone(), cause: e.to_string() }))
     } else if e.is_builder() {
         Attempt::Done(Err(FetchError::InvalidUrl(format!("{url}: {e}"))))
     } else {
@@ -569,10 +529,7 @@ fn classify(url: &Url, e: reqwest::Error) -> Attempt {
             cause.push_str(&s.to_string());
             source = s.source();
         }
-        Attempt::Retryable {
-            cause,
-            retry_after: None,
-        }
+        Attempt::Retryable { cause, retry_after: None }
     }
 }
 
@@ -583,19 +540,10 @@ mod tests {
     #[test]
     fn authority_keys() {
         let u = |s: &str| Url::parse(s).expect("url");
-        assert_eq!(
-            authority(&u("https://WWW.Example.go.kr/a?b")).expect("ok"),
-            "https://www.example.go.kr:443"
-        );
-        assert_eq!(
-            authority(&u("http://127.0.0.1:8080/")).expect("ok"),
-            "http://127.0.0.1:8080"
-        );
+        assert_eq!(authority(&u("https://WWW.Example.go.kr/a?b")).expect("ok"), "https://www.example.go.kr:443");
+        assert_eq!(authority(&u("http://127.0.0.1:8080/")).expect("ok"), "http://127.0.0.1:8080");
         assert!(matches!(authority(&u("ftp://x/")), Err(FetchError::InvalidUrl(_))));
-        assert!(matches!(
-            authority(&u("data:text/plain,hi")),
-            Err(FetchError::InvalidUrl(_))
-        ));
+        assert!(matches!(authority(&u("data:text/plain,hi")), Err(FetchError::InvalidUrl(_))));
         assert_eq!(path_and_query(&u("http://x/a/b?c=1&d")), "/a/b?c=1&d");
         assert_eq!(path_and_query(&u("http://x")), "/");
     }

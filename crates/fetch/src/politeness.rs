@@ -58,10 +58,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Politeness {
     pub fn new(config: PolitenessConfig) -> Self {
         Politeness {
-            config: PolitenessConfig {
-                per_host_concurrency: config.per_host_concurrency.max(1),
-                ..config
-            },
+            config: PolitenessConfig { per_host_concurrency: config.per_host_concurrency.max(1), ..config },
             hosts: Mutex::new(HashMap::new()),
         }
     }
@@ -73,11 +70,7 @@ impl Politeness {
             .or_insert_with(|| {
                 Arc::new(HostState {
                     semaphore: Arc::new(Semaphore::new(self.config.per_host_concurrency)),
-                    inner: Mutex::new(HostInner {
-                        next_start: Instant::now(),
-                        paused_until: None,
-                        avg_latency: None,
-                    }),
+                    inner: Mutex::new(HostInner { next_start: Instant::now(), paused_until: None, avg_latency: None }),
                 })
             })
             .clone()
@@ -92,12 +85,7 @@ impl Politeness {
     /// Waits for a concurrency slot and a start slot on `host`; returns when the request may start.
     pub async fn acquire(&self, host: &str) -> HostPermit {
         let state = self.host(host);
-        let permit = state
-            .semaphore
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("politeness semaphores are never closed");
+        let permit = state.semaphore.clone().acquire_owned().await.expect("politeness semaphores are never closed");
         let mut wake = {
             let mut inner = lock(&state.inner);
             let now = Instant::now();

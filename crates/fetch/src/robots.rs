@@ -66,10 +66,7 @@ impl Robots {
                     if value.is_empty() {
                         continue; // an empty rule matches nothing
                     }
-                    g.1.push(Rule {
-                        allow: key == "allow",
-                        pattern: normalise(value),
-                    });
+                    g.1.push(Rule { allow: key == "allow", pattern: normalise(value) });
                 }
                 // sitemap, crawl-delay and unknown keys are not part of any group (RFC 9309 2.2.4).
                 _ => {}
@@ -132,10 +129,7 @@ fn agent_token(value: &str) -> String {
 
 /// The product token of a full User-Agent header value, e.g. `ConnectBot` of `ConnectBot/1.0 (…)`.
 pub fn product_token(user_agent: &str) -> String {
-    user_agent
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '-')
-        .collect()
+    user_agent.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '-').collect()
 }
 
 /// Percent-encodes non-ASCII bytes and upper-cases the hex digits of `%xx` escapes so that a
@@ -288,9 +282,6 @@ mod tests {
 
     #[test]
     fn product_token_of_user_agent() {
-        assert_eq!(
-            product_token("ConnectBot/1.0 (+https://connect.example/bot)"),
-            "ConnectBot"
-        );
+        assert_eq!(product_token("ConnectBot/1.0 (+https://connect.example/bot)"), "ConnectBot");
     }
 }

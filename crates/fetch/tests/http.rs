@@ -65,15 +65,7 @@ async fn etag_then_304_on_conditional_request() {
     let url = server.url("/page");
 
     let first = f.get(&url, None).await.expect("first fetch");
-    let Fetched::Body {
-        status,
-        body,
-        validators,
-        content_type,
-        final_url,
-        ..
-    } = first
-    else {
+    let Fetched::Body { status, body, validators, content_type, final_url, .. } = first else {
         panic!("expected a body, got {first:?}");
     };
     assert_eq!(status, 200);
@@ -81,10 +73,7 @@ async fn etag_then_304_on_conditional_request() {
     assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
     assert_eq!(final_url, url);
     assert_eq!(validators.etag.as_deref(), Some("\"v1\""));
-    assert_eq!(
-        validators.last_modified.as_deref(),
-        Some("Wed, 21 Oct 2015 07:28:00 GMT")
-    );
+    assert_eq!(validators.last_modified.as_deref(), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
 
     let second = f.get(&url, Some(&validators)).await.expect("second fetch");
     match second {
@@ -95,10 +84,7 @@ async fn etag_then_304_on_conditional_request() {
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].header("if-none-match"), None);
     assert_eq!(hits[1].header("if-none-match").as_deref(), Some("\"v1\""));
-    assert_eq!(
-        hits[1].header("if-modified-since").as_deref(),
-        Some("Wed, 21 Oct 2015 07:28:00 GMT")
-    );
+    assert_eq!(hits[1].header("if-modified-since").as_deref(), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
     let stats = f.stats();
     assert_eq!(stats.not_modified, 1);
     assert_eq!(stats.requests, 2);
@@ -109,14 +95,8 @@ async fn etag_then_304_on_conditional_request() {
 async fn validators_that_are_not_header_values_are_skipped() {
     let server = Server::start(Router::new().route("/", get(|| async { "x" }))).await;
     let f = fetcher(fast_config());
-    let bad = Validators {
-        etag: Some("\"a\nb\"".to_string()),
-        last_modified: None,
-    };
-    assert!(matches!(
-        f.get(&server.url("/"), Some(&bad)).await,
-        Ok(Fetched::Body { .. })
-    ));
+    let bad = Validators { etag: Some("\"a\nb\"".to_string()), last_modified: None };
+    assert!(matches!(f.get(&server.url("/"), Some(&bad)).await, Ok(Fetched::Body { .. })));
     assert_eq!(server.hits()[0].header("if-none-match"), None);
 }
 
@@ -133,9 +113,7 @@ async fn retries_500_twice_then_succeeds() {
 
 #[tokio::test]
 async fn retry_after_on_503_waits_and_pauses_the_host_for_everyone() {
-    let mut app = flaky(1, || {
-        (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")]).into_response()
-    });
+    let mut app = flaky(1, || (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")]).into_response());
     app = app.route("/other", get(|| async { "other" }));
     let server = Server::start(app).await;
     let f = fetcher(fast_config());
@@ -184,10 +162,7 @@ async fn retry_after_beyond_the_cap_gives_up_at_once() {
 #[tokio::test]
 async fn endless_429_gives_up_after_max_retries() {
     let server = Server::start(flaky(usize::MAX, || StatusCode::TOO_MANY_REQUESTS.into_response())).await;
-    let f = fetcher(FetchConfig {
-        max_retries: 2,
-        ..fast_config()
-    });
+    let f = fetcher(FetchConfig { max_retries: 2, ..fast_config() });
     let url = server.url("/flaky");
     match f.get(&url, None).await {
         Err(FetchError::GaveUp { url: u, attempts, last }) => {
@@ -226,11 +201,7 @@ async fn slow_response_times_out() {
         }),
     );
     let server = Server::start(app).await;
-    let f = fetcher(FetchConfig {
-        request_timeout: Duration::from_millis(300),
-        max_retries: 1,
-        ..fast_config()
-    });
+    let f = fetcher(FetchConfig { request_timeout: Duration::from_millis(300), max_retries: 1, ..fast_config() });
     let t0 = Instant::now();
     let url = server.url("/slow");
     match f.get(&url, None).await {
@@ -258,10 +229,7 @@ async fn body_over_the_limit_is_too_large() {
         .route("/declared", get(|| async { vec![b'y'; 20_000] }))
         .route("/fits", get(|| async { vec![b'z'; 10_000] }));
     let server = Server::start(app).await;
-    let f = fetcher(FetchConfig {
-        max_body_bytes: 10_000,
-        ..fast_config()
-    });
+    let f = fetcher(FetchConfig { max_body_bytes: 10_000, ..fast_config() });
     let t0 = Instant::now();
     for path in ["/stream", "/declared"] {
         match f.get(&server.url(path), None).await {
@@ -282,10 +250,7 @@ async fn server_sees_our_user_agent() {
     let server = Server::start(Router::new().route("/", get(|| async { "hi" }))).await;
     let f = fetcher(fast_config());
     f.get(&server.url("/"), None).await.expect("fetch");
-    assert_eq!(
-        server.hits()[0].header("user-agent").as_deref(),
-        Some("ConnectBot/1.0 (+https://connect.example/bot)")
-    );
+    assert_eq!(server.hits()[0].header("user-agent").as_deref(), Some("ConnectBot/1.0 (+https://connect.example/bot)"));
     let custom = fetcher(FetchConfig {
         user_agent: "ConnectBot/2.0 (+https://other.example/contact)".to_string(),
         ..fast_config()
@@ -304,21 +269,16 @@ async fn gzip_body_is_decoded() {
     encoder.write_all(text.as_bytes()).expect("gzip");
     let gz = encoder.finish().expect("gzip");
     let gz_len = gz.len();
-    let app = Router::new().route(
-        "/gz",
-        get(move || {
-            let gz = gz.clone();
-            async move {
-                (
-                    [
-                        (header::CONTENT_ENCODING, "gzip"),
-                        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-                    ],
-                    gz,
-                )
-            }
-        }),
-    );
+    let app =
+        Router::new().route(
+            "/gz",
+            get(move || {
+                let gz = gz.clone();
+                async move {
+                    ([(header::CONTENT_ENCODING, "gzip"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")], gz)
+                }
+            }),
+        );
     let server = Server::start(app).await;
     let f = fetcher(fast_config());
     match f.get(&server.url("/gz"), None).await {
@@ -346,14 +306,8 @@ async fn gzip_bomb_is_cut_at_the_decoded_limit() {
         }),
     );
     let server = Server::start(app).await;
-    let f = fetcher(FetchConfig {
-        max_body_bytes: 1_000_000,
-        ..fast_config()
-    });
-    assert!(matches!(
-        f.get(&server.url("/bomb"), None).await,
-        Err(FetchError::TooLarge { .. })
-    ));
+    let f = fetcher(FetchConfig { max_body_bytes: 1_000_000, ..fast_config() });
+    assert!(matches!(f.get(&server.url("/bomb"), None).await, Err(FetchError::TooLarge { .. })));
 }
 
 #[tokio::test]
@@ -361,20 +315,14 @@ async fn post_form_sends_urlencoded_utf8() {
     let app = Router::new().route(
         "/list",
         post(|headers: HeaderMap, body: String| async move {
-            let ct = headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             format!("{ct}|{body}")
         }),
     );
     let server = Server::start(app).await;
     let f = fetcher(fast_config());
-    let form = vec![
-        ("pageIndex".to_string(), "2".to_string()),
-        ("searchKeyword".to_string(), "연구 개발&x".to_string()),
-    ];
+    let form =
+        vec![("pageIndex".to_string(), "2".to_string()), ("searchKeyword".to_string(), "연구 개발&x".to_string())];
     match f.post_form(&server.url("/list"), &form).await {
         Ok(Fetched::Body { body, .. }) => assert_eq!(
             std::str::from_utf8(&body).expect("utf8"),
@@ -390,10 +338,7 @@ async fn connection_refused_gives_up_after_retries() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let f = fetcher(FetchConfig {
-        max_retries: 2,
-        ..fast_config()
-    });
+    let f = fetcher(FetchConfig { max_retries: 2, ..fast_config() });
     let url = url::Url::parse(&format!("http://{addr}/")).expect("url");
     match f.get(&url, None).await {
         Err(e @ FetchError::GaveUp { attempts: 3, .. }) => {

@@ -44,12 +44,9 @@ fn gaps(server: &Server) -> Vec<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_host_gets_spaced_starts_and_bounded_concurrency() {
     let server = Server::start(slow_page(20)).await;
-    let f = Fetcher::new(FetchConfig {
-        min_delay: Duration::from_millis(200),
-        per_host_concurrency: 2,
-        ..fast_config()
-    })
-    .expect("fetcher");
+    let f =
+        Fetcher::new(FetchConfig { min_delay: Duration::from_millis(200), per_host_concurrency: 2, ..fast_config() })
+            .expect("fetcher");
     let t0 = Instant::now();
     concurrent_gets(&f, vec![server.url("/page"); 6]).await;
     let gaps = gaps(&server);
@@ -64,11 +61,7 @@ async fn one_host_gets_spaced_starts_and_bounded_concurrency() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_per_host_concurrency_in_flight() {
     let server = Server::start(slow_page(150)).await;
-    let f = Fetcher::new(FetchConfig {
-        per_host_concurrency: 2,
-        ..fast_config()
-    })
-    .expect("fetcher");
+    let f = Fetcher::new(FetchConfig { per_host_concurrency: 2, ..fast_config() }).expect("fetcher");
     let t0 = Instant::now();
     concurrent_gets(&f, vec![server.url("/page"); 6]).await;
     assert_eq!(server.max_in_flight(), 2, "the cap is reached but never passed");
@@ -79,11 +72,7 @@ async fn at_most_per_host_concurrency_in_flight() {
 async fn two_authorities_do_not_delay_each_other() {
     let a = Server::start(slow_page(0)).await;
     let b = Server::start(slow_page(0)).await;
-    let f = Fetcher::new(FetchConfig {
-        min_delay: Duration::from_millis(400),
-        ..fast_config()
-    })
-    .expect("fetcher");
+    let f = Fetcher::new(FetchConfig { min_delay: Duration::from_millis(400), ..fast_config() }).expect("fetcher");
     let t0 = Instant::now();
     concurrent_gets(&f, vec![a.url("/page"), a.url("/page"), b.url("/page"), b.url("/page")]).await;
     let elapsed = t0.elapsed();
@@ -99,11 +88,7 @@ async fn two_authorities_do_not_delay_each_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_host_gets_a_longer_delay() {
     let server = Server::start(slow_page(150)).await;
-    let f = Fetcher::new(FetchConfig {
-        min_delay: Duration::from_millis(20),
-        ..fast_config()
-    })
-    .expect("fetcher");
+    let f = Fetcher::new(FetchConfig { min_delay: Duration::from_millis(20), ..fast_config() }).expect("fetcher");
     let url = server.url("/page");
     for _ in 0..3 {
         f.get(&url, None).await.expect("fetch");

@@ -16,10 +16,7 @@ use common::{fast_config, Server};
 use fetch::{FetchConfig, FetchError, Fetched, Fetcher};
 
 fn polite() -> FetchConfig {
-    FetchConfig {
-        respect_robots: true,
-        ..fast_config()
-    }
+    FetchConfig { respect_robots: true, ..fast_config() }
 }
 
 fn pages(router: Router) -> Router {
@@ -44,25 +41,16 @@ async fn disallowed_page_is_never_requested_and_robots_is_cached() {
             other => panic!("{path}: expected RobotsDisallowed, got {other:?}"),
         }
     }
-    assert!(matches!(
-        f.get(&server.url("/public"), None).await,
-        Ok(Fetched::Body { .. })
-    ));
+    assert!(matches!(f.get(&server.url("/public"), None).await, Ok(Fetched::Body { .. })));
     // A POST is checked too.
-    assert!(matches!(
-        f.post_form(&server.url("/private"), &[]).await,
-        Err(FetchError::RobotsDisallowed { .. })
-    ));
+    assert!(matches!(f.post_form(&server.url("/private"), &[]).await, Err(FetchError::RobotsDisallowed { .. })));
 
     let paths: Vec<String> = server.hits().into_iter().map(|h| h.path).collect();
     assert_eq!(paths, ["/robots.txt", "/public"], "robots fetched once, /private never");
     let stats = f.stats();
     assert_eq!(stats.robots_denied, 3);
     assert_eq!(stats.robots_fetches, 1);
-    assert_eq!(
-        server.hits()[0].header("user-agent").as_deref(),
-        Some(f.config().user_agent.as_str())
-    );
+    assert_eq!(server.hits()[0].header("user-agent").as_deref(), Some(f.config().user_agent.as_str()));
 }
 
 #[tokio::test]
@@ -87,10 +75,7 @@ async fn concurrent_first_requests_share_one_robots_fetch() {
 async fn robots_404_allows_everything() {
     let server = Server::start(pages(Router::new())).await;
     let f = Fetcher::new(polite()).expect("fetcher");
-    assert!(matches!(
-        f.get(&server.url("/private"), None).await,
-        Ok(Fetched::Body { .. })
-    ));
+    assert!(matches!(f.get(&server.url("/private"), None).await, Ok(Fetched::Body { .. })));
     assert_eq!(server.hits_to("/robots.txt").len(), 1);
     assert_eq!(server.hits_to("/private").len(), 1);
 }
@@ -113,25 +98,15 @@ async fn robots_500_disallows_everything_until_the_error_ttl() {
         }),
     ));
     let server = Server::start(app).await;
-    let f = Fetcher::new(FetchConfig {
-        robots_error_ttl: Duration::from_millis(300),
-        ..polite()
-    })
-    .expect("fetcher");
+    let f = Fetcher::new(FetchConfig { robots_error_ttl: Duration::from_millis(300), ..polite() }).expect("fetcher");
     for _ in 0..2 {
-        assert!(matches!(
-            f.get(&server.url("/public"), None).await,
-            Err(FetchError::RobotsDisallowed { .. })
-        ));
+        assert!(matches!(f.get(&server.url("/public"), None).await, Err(FetchError::RobotsDisallowed { .. })));
     }
     assert!(server.hits_to("/public").is_empty());
     assert_eq!(server.hits_to("/robots.txt").len(), 1, "the failure is cached");
 
     tokio::time::sleep(Duration::from_millis(350)).await;
-    assert!(matches!(
-        f.get(&server.url("/public"), None).await,
-        Ok(Fetched::Body { .. })
-    ));
+    assert!(matches!(f.get(&server.url("/public"), None).await, Ok(Fetched::Body { .. })));
     assert_eq!(server.hits_to("/robots.txt").len(), 2);
 }
 
@@ -142,10 +117,7 @@ async fn unreachable_robots_disallows() {
     drop(listener);
     let f = Fetcher::new(polite()).expect("fetcher");
     let url = url::Url::parse(&format!("http://{addr}/page")).expect("url");
-    assert!(matches!(
-        f.get(&url, None).await,
-        Err(FetchError::RobotsDisallowed { .. })
-    ));
+    assert!(matches!(f.get(&url, None).await, Err(FetchError::RobotsDisallowed { .. })));
 }
 
 #[tokio::test]
@@ -155,20 +127,10 @@ async fn our_group_wins_over_star() {
     let server = Server::start(app).await;
     let f = Fetcher::new(polite()).expect("fetcher");
     assert!(f.get(&server.url("/public"), None).await.is_ok());
-    assert!(matches!(
-        f.get(&server.url("/private"), None).await,
-        Err(FetchError::RobotsDisallowed { .. })
-    ));
+    assert!(matches!(f.get(&server.url("/private"), None).await, Err(FetchError::RobotsDisallowed { .. })));
     // Another crawler token falls back to the `*` group.
-    let other = Fetcher::new(FetchConfig {
-        user_agent: "OtherBot/1.0".to_string(),
-        ..polite()
-    })
-    .expect("fetcher");
-    assert!(matches!(
-        other.get(&server.url("/public"), None).await,
-        Err(FetchError::RobotsDisallowed { .. })
-    ));
+    let other = Fetcher::new(FetchConfig { user_agent: "OtherBot/1.0".to_string(), ..polite() }).expect("fetcher");
+    assert!(matches!(other.get(&server.url("/public"), None).await, Err(FetchError::RobotsDisallowed { .. })));
 }
 
 #[tokio::test]
@@ -180,20 +142,13 @@ async fn robots_redirect_is_followed() {
             .route(
                 "/real-robots.txt",
                 get(|| async {
-                    (
-                        [(header::CONTENT_TYPE, "text/plain")],
-                        "User-agent: *\nDisallow: /private\n",
-                    )
-                        .into_response()
+                    ([(header::CONTENT_TYPE, "text/plain")], "User-agent: *\nDisallow: /private\n").into_response()
                 }),
             ),
     );
     let server = Server::start(app).await;
     let f = Fetcher::new(polite()).expect("fetcher");
-    assert!(matches!(
-        f.get(&server.url("/private"), None).await,
-        Err(FetchError::RobotsDisallowed { .. })
-    ));
+    assert!(matches!(f.get(&server.url("/private"), None).await, Err(FetchError::RobotsDisallowed { .. })));
     assert!(f.get(&server.url("/public"), None).await.is_ok());
     assert_eq!(server.hits_to("/real-robots.txt").len(), 1);
 }

@@ -47,16 +47,9 @@ pub fn format_krw(won: i64) -> String {
     if abs < 10_000 || (abs < 100_000_000 && rest != 0) {
         return format!("{sign}{}원", group_digits(abs));
     }
-    let groups = [
-        (abs / 1_000_000_000_000, "조"),
-        (abs / 100_000_000 % 10_000, "억"),
-        (abs / 10_000 % 10_000, "만"),
-    ];
-    let mut parts: Vec<String> = groups
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{}{unit}", group_digits(*n)))
-        .collect();
+    let groups = [(abs / 1_000_000_000_000, "조"), (abs / 100_000_000 % 10_000, "억"), (abs / 10_000 % 10_000, "만")];
+    let mut parts: Vec<String> =
+        groups.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{}{unit}", group_digits(*n))).collect();
     if rest == 0 {
         parts.push("원".to_string());
     } else {
@@ -149,9 +142,7 @@ fn read_number(text: &str) -> Option<(Decimal, &str)> {
 }
 
 fn skip_number(text: &str) -> &str {
-    let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.')).unwrap_or(text.len());
     &text[end.max(1)..]
 }
 
@@ -200,17 +191,7 @@ mod tests {
 
     #[test]
     fn unknown_amounts() {
-        for raw in [
-            "0 억원",
-            "0",
-            "미정",
-            "",
-            "  ",
-            "2026년",
-            "1차 공고",
-            "3.5",
-            "9999999999999999999999",
-        ] {
+        for raw in ["0 억원", "0", "미정", "", "  ", "2026년", "1차 공고", "3.5", "9999999999999999999999"] {
             assert_eq!(parse_krw(raw), None, "{raw}");
         }
     }
@@ -239,14 +220,7 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for won in [
-            300_000_000,
-            150_000_000,
-            50_000_000,
-            20_900,
-            1_234_567_890_000,
-            105_000_000,
-        ] {
+        for won in [300_000_000, 150_000_000, 50_000_000, 20_900, 1_234_567_890_000, 105_000_000] {
             assert_eq!(parse_krw(&format_krw(won)), Some(won), "{won}");
         }
     }

@@ -80,12 +80,7 @@ pub struct Period {
 
 impl Period {
     fn unknown() -> Self {
-        Period {
-            start: None,
-            end: None,
-            end_time: None,
-            kind: PeriodKind::Unknown,
-        }
+        Period { start: None, end: None, end_time: None, kind: PeriodKind::Unknown }
     }
 }
 
@@ -136,41 +131,18 @@ pub fn parse(raw: &str) -> Period {
 
     if let Some(end) = end {
         if end.open_ended {
-            return Period {
-                start: start_date,
-                end: None,
-                end_time: None,
-                kind: PeriodKind::Always,
-            };
+            return Period { start: start_date, end: None, end_time: None, kind: PeriodKind::Always };
         }
         if let Some(end_date) = end.date {
-            let next = slots
-                .iter()
-                .find(|s| s.start >= end.end)
-                .map_or(text.len(), |s| s.start);
+            let next = slots.iter().find(|s| s.start >= end.end).map_or(text.len(), |s| s.start);
             let end_time = end.time.or_else(|| find_time(&text[end.end..next]));
-            let kind = if start_date.is_some() {
-                PeriodKind::Range
-            } else {
-                PeriodKind::DeadlineOnly
-            };
-            return Period {
-                start: start_date,
-                end: Some(end_date),
-                end_time,
-                kind,
-            };
+            let kind = if start_date.is_some() { PeriodKind::Range } else { PeriodKind::DeadlineOnly };
+            return Period { start: start_date, end: Some(end_date), end_time, kind };
         }
     }
 
-    let kind = keyword_kind(&text)
-        .or(start_date.map(|_| PeriodKind::Range))
-        .unwrap_or(PeriodKind::Unknown);
-    Period {
-        start: start_date,
-        kind,
-        ..Period::unknown()
-    }
+    let kind = keyword_kind(&text).or(start_date.map(|_| PeriodKind::Range)).unwrap_or(PeriodKind::Unknown);
+    Period { start: start_date, kind, ..Period::unknown() }
 }
 
 /// Builds a period from separate begin/due fields (NTIS `appbegin`/`appdue`,
@@ -215,10 +187,7 @@ fn find_slots(text: &str) -> Vec<Slot> {
     for caps in DATE.captures_iter(text) {
         let Some(m) = caps.get(0) else { continue };
         // A match glued to more digits is part of some other number.
-        let digit_before = text[..m.start()]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_digit());
+        let digit_before = text[..m.start()].chars().next_back().is_some_and(|c| c.is_ascii_digit());
         let digit_after = text[m.end()..].chars().next().is_some_and(|c| c.is_ascii_digit());
         if digit_before || digit_after {
             continue;
@@ -250,34 +219,19 @@ fn slot_from(caps: &Captures, start: usize, end: usize, prev: Option<NaiveDate>)
         None
     };
     let open_ended = ymd.is_some_and(|(y, _, _)| y >= SENTINEL_YEAR);
-    let date = ymd
-        .filter(|_| !open_ended)
-        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
-    Slot {
-        start,
-        end,
-        date,
-        time,
-        open_ended,
-    }
+    let date = ymd.filter(|_| !open_ended).and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+    Slot { start, end, date, time, open_ended }
 }
 
 /// The first clock time in `segment`: `15:00`, `15시`, `오후 6시`, `18시 30분`.
 fn find_time(segment: &str) -> Option<NaiveTime> {
     TIME.captures_iter(segment).find_map(|caps| {
         let m = caps.get(0)?;
-        if segment[..m.start()]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_digit())
-        {
+        if segment[..m.start()].chars().next_back().is_some_and(|c| c.is_ascii_digit()) {
             return None;
         }
         let mut h: u32 = caps.name("h")?.as_str().parse().ok()?;
-        let mi: u32 = caps
-            .name("mi")
-            .or(caps.name("mi2"))
-            .map_or(Some(0), |m| m.as_str().parse().ok())?;
+        let mi: u32 = caps.name("mi").or(caps.name("mi2")).map_or(Some(0), |m| m.as_str().parse().ok())?;
         match caps.name("ap").map(|m| m.as_str()) {
             Some("오후") if h < 12 => h += 12,
             Some("오전") if h == 12 => h = 0,
@@ -310,23 +264,14 @@ mod tests {
     #[test]
     fn dotted_and_dashed_ranges() {
         let p = parse("2026-09-23 ~ 2026-10-08");
-        assert_eq!(
-            (p.start, p.end, p.kind),
-            (d(2026, 9, 23), d(2026, 10, 8), PeriodKind::Range)
-        );
+        assert_eq!((p.start, p.end, p.kind), (d(2026, 9, 23), d(2026, 10, 8), PeriodKind::Range));
         let p = parse("20220727 ~ 20220930");
         assert_eq!((p.start, p.end), (d(2022, 7, 27), d(2022, 9, 30)));
     }
 
     #[test]
     fn single_dates_are_deadlines() {
-        for raw in [
-            "2025.07.14",
-            "26.07.10",
-            "2025년 7월 14일",
-            "2025. 7. 14.",
-            "\n2025.07.14",
-        ] {
+        for raw in ["2025.07.14", "26.07.10", "2025년 7월 14일", "2025. 7. 14.", "\n2025.07.14"] {
             let p = parse(raw);
             assert_eq!(p.kind, PeriodKind::DeadlineOnly, "{raw}");
             assert_eq!(p.start, None, "{raw}");
@@ -389,10 +334,7 @@ mod tests {
     #[test]
     fn bounds_and_single_dates() {
         let p = from_bounds("2026-08-21", "2026-09-21");
-        assert_eq!(
-            (p.start, p.end, p.kind),
-            (d(2026, 8, 21), d(2026, 9, 21), PeriodKind::Range)
-        );
+        assert_eq!((p.start, p.end, p.kind), (d(2026, 8, 21), d(2026, 9, 21), PeriodKind::Range));
         let p = from_bounds("20260701", "20260722150000");
         assert_eq!((p.end, p.end_time), (d(2026, 7, 22), t(15, 0)));
         assert_eq!(from_bounds("", "2026-09-21").kind, PeriodKind::DeadlineOnly);

@@ -74,11 +74,8 @@ const ALIASES: &[(&str, &[Region])] = &[
 
 /// Every spelling with its regions, longest first so the scan is greedy.
 static SPELLINGS: LazyLock<Vec<(&'static str, Vec<Region>)>> = LazyLock::new(|| {
-    let mut all: Vec<(&'static str, Vec<Region>)> = SIDO
-        .iter()
-        .map(|r| (r.label_ko(), vec![*r]))
-        .chain(ALIASES.iter().map(|(s, rs)| (*s, rs.to_vec())))
-        .collect();
+    let mut all: Vec<(&'static str, Vec<Region>)> =
+        SIDO.iter().map(|r| (r.label_ko(), vec![*r])).chain(ALIASES.iter().map(|(s, rs)| (*s, rs.to_vec()))).collect();
     all.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     all
 });
@@ -139,10 +136,7 @@ impl Region {
 
     /// Inverse of [`Region::as_str`].
     pub fn from_code(s: &str) -> Option<Self> {
-        SIDO.iter()
-            .chain(std::iter::once(&Nationwide))
-            .find(|r| r.as_str() == s)
-            .copied()
+        SIDO.iter().chain(std::iter::once(&Nationwide)).find(|r| r.as_str() == s).copied()
     }
 }
 
@@ -224,17 +218,11 @@ mod tests {
     #[test]
     fn lists_and_glued_names() {
         assert_eq!(parse_regions("서울ㆍ인천ㆍ경기"), vec![Seoul, Incheon, Gyeonggi]);
-        assert_eq!(
-            parse_regions("부산, 서울 / 대구|울산"),
-            vec![Seoul, Busan, Daegu, Ulsan]
-        );
+        assert_eq!(parse_regions("부산, 서울 / 대구|울산"), vec![Seoul, Busan, Daegu, Ulsan]);
         assert_eq!(parse_regions("#서울 #부산 #서울"), vec![Seoul, Busan]);
         assert_eq!(parse_regions("전남광주"), vec![Gwangju, Jeonnam]);
         assert_eq!(parse_regions("대구경북"), vec![Daegu, Gyeongbuk]);
-        assert_eq!(
-            parse_regions("대전·세종·충남·충북"),
-            vec![Daejeon, Sejong, Chungbuk, Chungnam]
-        );
+        assert_eq!(parse_regions("대전·세종·충남·충북"), vec![Daejeon, Sejong, Chungbuk, Chungnam]);
         assert_eq!(parse_regions("경기도 광주시"), vec![Gyeonggi]);
         assert_eq!(parse_regions("수도권"), vec![Seoul, Incheon, Gyeonggi]);
         assert_eq!(parse_regions(""), vec![]);

@@ -9,19 +9,7 @@
 const SKIPPED: [&str; 5] = ["script", "style", "noscript", "template", "title"];
 
 /// Elements that end a paragraph: a blank line around them.
-const PARAGRAPHS: [&str; 11] = [
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "table",
-    "ul",
-    "ol",
-    "blockquote",
-];
+const PARAGRAPHS: [&str; 11] = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote"];
 
 /// Elements that end a line.
 const LINES: [&str; 18] = [
@@ -189,19 +177,11 @@ fn read_tag(html: &str, lt: usize) -> Option<Tag> {
     let rest = &html[lt + 1..];
     if let Some(body) = rest.strip_prefix("!--") {
         let end = body.find("-->").map_or(html.len(), |p| lt + 4 + p + 3);
-        return Some(Tag {
-            name: None,
-            closing: false,
-            end,
-        });
+        return Some(Tag { name: None, closing: false, end });
     }
     if rest.starts_with(['!', '?']) {
         let end = rest.find('>').map_or(html.len(), |p| lt + 1 + p + 1);
-        return Some(Tag {
-            name: None,
-            closing: false,
-            end,
-        });
+        return Some(Tag { name: None, closing: false, end });
     }
     let (closing, after_slash) = match rest.strip_prefix('/') {
         Some(r) => (true, r),
@@ -210,17 +190,12 @@ fn read_tag(html: &str, lt: usize) -> Option<Tag> {
     if !after_slash.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    let name_len = after_slash
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':'))
-        .unwrap_or(after_slash.len());
+    let name_len =
+        after_slash.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == ':')).unwrap_or(after_slash.len());
     let name = after_slash[..name_len].to_ascii_lowercase();
     let attrs_start = html.len() - after_slash.len() + name_len;
     let end = tag_end(html, attrs_start);
-    Some(Tag {
-        name: Some(name),
-        closing,
-        end,
-    })
+    Some(Tag { name: Some(name), closing, end })
 }
 
 /// Offset just past the `>` closing a tag, skipping quoted attribute values.
@@ -319,15 +294,9 @@ mod tests {
 
     #[test]
     fn entities_and_whitespace() {
-        assert_eq!(
-            html_to_text("<p>R&amp;amp;D&nbsp;&nbsp; 사업&#40;1&#x29;</p>"),
-            "R&D 사업(1)"
-        );
+        assert_eq!(html_to_text("<p>R&amp;amp;D&nbsp;&nbsp; 사업&#40;1&#x29;</p>"), "R&D 사업(1)");
         assert_eq!(html_to_text("<p>  a \n\t b  </p>\n\n\n<p>c</p>"), "a b\n\nc");
-        assert_eq!(
-            html_to_text("plain\r\nline two\n\n\n\nthree"),
-            "plain\nline two\n\nthree"
-        );
+        assert_eq!(html_to_text("plain\r\nline two\n\n\n\nthree"), "plain\nline two\n\nthree");
         assert_eq!(html_to_text("&lt;script&gt;"), "<script>");
         assert_eq!(decode_entities("R&amp;amp;amp;D"), "R&D");
         assert_eq!(decode_entities("AT&T &unknown; &"), "AT&T &unknown; &");

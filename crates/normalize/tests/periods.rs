@@ -9,9 +9,7 @@ const CACHE: &str = include_str!("data/period-strings-detail-cache-2026-03.json"
 
 fn periods() -> BTreeMap<String, String> {
     let all: BTreeMap<String, Value> = serde_json::from_str(CACHE).expect("fixture is JSON");
-    all.into_iter()
-        .filter_map(|(id, v)| Some((id, v.get("period")?.as_str()?.to_string())))
-        .collect()
+    all.into_iter().filter_map(|(id, v)| Some((id, v.get("period")?.as_str()?.to_string()))).collect()
 }
 
 fn date(s: &str) -> Option<NaiveDate> {
@@ -52,12 +50,7 @@ fn every_real_string_gets_a_sensible_value() {
             assert_eq!(p.kind, PeriodKind::Always, "{id}");
         }
     }
-    let expected = BTreeMap::from([
-        ("always", 2),
-        ("range", 174),
-        ("unknown", 1),
-        ("until_budget_exhausted", 9),
-    ]);
+    let expected = BTreeMap::from([("always", 2), ("range", 174), ("unknown", 1), ("until_budget_exhausted", 9)]);
     assert_eq!(counts, expected);
 }
 

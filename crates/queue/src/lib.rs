@@ -123,13 +123,7 @@ pub struct JobSpec {
 impl JobSpec {
     /// A job of `kind` with `payload`, run now, 5 attempts, no idempotency key.
     pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self {
-            kind: kind.into(),
-            payload,
-            idempotency_key: None,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            run_at: None,
-        }
+        Self { kind: kind.into(), payload, idempotency_key: None, max_attempts: DEFAULT_MAX_ATTEMPTS, run_at: None }
     }
 
     /// Sets the idempotency key.
@@ -186,9 +180,7 @@ pub enum JobError {
 }
 
 pub(crate) fn ms_since_epoch(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).unwrap_or(0)
 }
 
 pub(crate) fn from_ms(ms: u64) -> SystemTime {

@@ -76,10 +76,7 @@ pub(crate) fn field_u32(fields: &HashMap<String, String>, name: &str) -> u32 {
 impl Queue {
     /// A queue handle on `conn` whose keys all start with `prefix` (e.g. `connect`).
     pub fn new(conn: ConnectionManager, prefix: &str) -> Self {
-        Self {
-            conn,
-            prefix: Arc::from(prefix),
-        }
+        Self { conn, prefix: Arc::from(prefix) }
     }
 
     /// The key prefix.
@@ -141,18 +138,9 @@ impl Queue {
     /// Counts of `queue`.
     pub async fn stats(&self, queue: &str) -> Result<QueueStats> {
         let keys = self.keys(queue)?;
-        let (pending, running, delayed, dead): (u64, u64, u64, u64) = scripts::STATS
-            .key(&keys.stream)
-            .key(&keys.delayed)
-            .key(&keys.dead)
-            .invoke_async(&mut self.conn())
-            .await?;
-        Ok(QueueStats {
-            pending,
-            running,
-            delayed,
-            dead,
-        })
+        let (pending, running, delayed, dead): (u64, u64, u64, u64) =
+            scripts::STATS.key(&keys.stream).key(&keys.delayed).key(&keys.dead).invoke_async(&mut self.conn()).await?;
+        Ok(QueueStats { pending, running, delayed, dead })
     }
 
     /// The `limit` most recently dead-lettered jobs of `queue`, newest first.
@@ -170,10 +158,8 @@ impl Queue {
             if fields.is_empty() {
                 continue; // discarded meanwhile
             }
-            let payload = fields
-                .get("payload")
-                .and_then(|p| serde_json::from_str(p).ok())
-                .unwrap_or(serde_json::Value::Null);
+            let payload =
+                fields.get("payload").and_then(|p| serde_json::from_str(p).ok()).unwrap_or(serde_json::Value::Null);
             let failed_at = match field_u64(&fields, "failed_at") {
                 0 => score.max(0.0) as u64,
                 ms => ms,

@@ -41,12 +41,7 @@ pub struct Scheduler {
 impl Scheduler {
     /// A scheduler without entries; tick keys live 1 h, a tick is retried for up to 60 s.
     pub fn new(queue: Queue) -> Self {
-        Self {
-            queue,
-            entries: Vec::new(),
-            tick_ttl: Duration::from_secs(3600),
-            catch_up: Duration::from_secs(60),
-        }
+        Self { queue, entries: Vec::new(), tick_ttl: Duration::from_secs(3600), catch_up: Duration::from_secs(60) }
     }
 
     /// Adds an entry: `expr` in the `cron` crate's syntax, with seconds
@@ -54,20 +49,13 @@ impl Scheduler {
     /// KST on weekdays). `name` must be unique and stable: it names the tick keys. The job's
     /// `run_at` is ignored.
     pub fn add(mut self, name: &str, expr: &str, queue: &str, job: JobSpec) -> Result<Self> {
-        let schedule = cron::Schedule::from_str(expr).map_err(|e| Error::Cron {
-            expr: expr.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let schedule =
+            cron::Schedule::from_str(expr).map_err(|e| Error::Cron { expr: expr.to_owned(), reason: e.to_string() })?;
         self.queue.keys(queue)?;
         if name.is_empty() || self.entries.iter().any(|e| e.name == name) {
             return Err(Error::Invalid(format!("cron entry name {name:?}")));
         }
-        self.entries.push(Entry {
-            name: name.to_owned(),
-            schedule,
-            queue: queue.to_owned(),
-            job,
-        });
+        self.entries.push(Entry { name: name.to_owned(), schedule, queue: queue.to_owned(), job });
         Ok(self)
     }
 
@@ -125,18 +113,13 @@ impl Scheduler {
         let mut next: Vec<Option<DateTime<FixedOffset>>> =
             self.entries.iter().map(|e| e.schedule.after(&start).next()).collect();
         loop {
-            let Some((i, tick)) = next
-                .iter()
-                .enumerate()
-                .filter_map(|(i, t)| t.map(|t| (i, t)))
-                .min_by_key(|(_, t)| *t)
+            let Some((i, tick)) =
+                next.iter().enumerate().filter_map(|(i, t)| t.map(|t| (i, t))).min_by_key(|(_, t)| *t)
             else {
                 shutdown.await;
                 return Ok(());
             };
-            let wait = (tick - Utc::now().with_timezone(&zone))
-                .to_std()
-                .unwrap_or(Duration::ZERO);
+            let wait = (tick - Utc::now().with_timezone(&zone)).to_std().unwrap_or(Duration::ZERO);
             tokio::select! {
                 () = &mut shutdown => return Ok(()),
                 () = tokio::time::sleep(wait) => {}
@@ -153,9 +136,7 @@ impl Scheduler {
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        let age = (Utc::now().with_timezone(&zone) - tick)
-                            .to_std()
-                            .unwrap_or(Duration::ZERO);
+                        let age = (Utc::now().with_timezone(&zone) - tick).to_std().unwrap_or(Duration::ZERO);
                         if age > self.catch_up {
                             tracing::error!(cron = %entry.name, %tick, error = %e, "cron tick skipped: Redis unreachable");
                             break;

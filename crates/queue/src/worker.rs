@@ -104,10 +104,7 @@ pub struct Backoff {
 
 impl Default for Backoff {
     fn default() -> Self {
-        Self {
-            base: Duration::from_secs(1),
-            cap: Duration::from_secs(600),
-        }
+        Self { base: Duration::from_secs(1), cap: Duration::from_secs(600) }
     }
 }
 
@@ -209,12 +206,7 @@ impl Worker {
     /// used only for `XREADGROUP BLOCK`, whose response timeout exceeds the block interval
     /// (see [`connect`]).
     pub fn new(queue: Queue, reader: ConnectionManager) -> Self {
-        Self {
-            queue,
-            reader,
-            config: WorkerConfig::default(),
-            metrics: Arc::default(),
-        }
+        Self { queue, reader, config: WorkerConfig::default(), metrics: Arc::default() }
     }
 
     /// Replaces every setting.
@@ -262,19 +254,8 @@ impl Worker {
     /// invalid queue name; Redis errors are logged and waited out.
     pub async fn run<H: Handler>(self, queue: &str, handler: H, shutdown: impl Future<Output = ()>) -> Result<()> {
         let keys = self.queue.keys(queue)?;
-        let Worker {
-            queue: q,
-            mut reader,
-            config,
-            metrics,
-        } = self;
-        let ctx = Arc::new(Ctx {
-            queue: q,
-            queue_name: queue.to_owned(),
-            keys,
-            config,
-            metrics,
-        });
+        let Worker { queue: q, mut reader, config, metrics } = self;
+        let ctx = Arc::new(Ctx { queue: q, queue_name: queue.to_owned(), keys, config, metrics });
         let handler = Arc::new(handler);
         let sem = Arc::new(Semaphore::new(ctx.config.concurrency.max(1)));
         let mut tasks: JoinSet<()> = JoinSet::new();
@@ -415,9 +396,7 @@ impl ErrBackoff {
     }
 
     fn next(&mut self) -> Duration {
-        let d = Duration::from_millis(100)
-            .saturating_mul(1 << self.n.min(6))
-            .min(Duration::from_secs(5));
+        let d = Duration::from_millis(100).saturating_mul(1 << self.n.min(6)).min(Duration::from_secs(5));
         self.n = self.n.saturating_add(1);
         d
     }
@@ -612,12 +591,7 @@ async fn read(reader: &mut ConnectionManager, ctx: &Ctx, block: Duration) -> red
         .arg(">")
         .query_async(reader)
         .await?;
-    let Some((entry_id, fields)) = reply
-        .into_iter()
-        .flatten()
-        .flat_map(|(_stream, entries)| entries)
-        .next()
-    else {
+    let Some((entry_id, fields)) = reply.into_iter().flatten().flat_map(|(_stream, entries)| entries).next() else {
         return Ok(None);
     };
     let job_id = fields
@@ -625,11 +599,7 @@ async fn read(reader: &mut ConnectionManager, ctx: &Ctx, block: Duration) -> red
         .find(|kv| kv.first().map(String::as_str) == Some("id"))
         .and_then(|kv| kv.get(1).cloned())
         .unwrap_or_default();
-    Ok(Some(Entry {
-        entry_id,
-        job_id,
-        deliveries: 1,
-    }))
+    Ok(Some(Entry { entry_id, job_id, deliveries: 1 }))
 }
 
 async fn mover_loop(ctx: Arc<Ctx>) {
@@ -700,8 +670,7 @@ async fn process<H: Handler>(ctx: Arc<Ctx>, handler: Arc<H>, entry: Entry, _perm
         Some(Ok(v)) => v,
         Some(Err(e)) => {
             inc(&ctx.metrics.jobs_failed);
-            ctx.bury(&entry, attempt, &format!("payload does not decode: {e}"))
-                .await;
+            ctx.bury(&entry, attempt, &format!("payload does not decode: {e}")).await;
             return;
         }
         None => serde_json::Value::Null,
@@ -768,10 +737,7 @@ mod tests {
 
     #[test]
     fn backoff_is_capped_exponential_with_twenty_percent_jitter() {
-        let b = Backoff {
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(1),
-        };
+        let b = Backoff { base: Duration::from_millis(100), cap: Duration::from_secs(1) };
         for _ in 0..200 {
             for (attempt, nominal) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (40, 1000)] {
                 let d = b.delay(attempt).as_secs_f64() * 1000.0;
@@ -779,10 +745,7 @@ mod tests {
                 assert!(d >= n * 0.8 - 1e-6 && d <= n * 1.2 + 1e-6, "attempt {attempt}: {d} ms");
             }
         }
-        let huge = Backoff {
-            base: Duration::MAX,
-            cap: Duration::MAX,
-        };
+        let huge = Backoff { base: Duration::MAX, cap: Duration::MAX };
         assert!(huge.delay(u32::MAX) > Duration::ZERO, "no overflow panic");
     }
 }

@@ -43,10 +43,7 @@ async fn stop(s: (oneshot::Sender<()>, tokio::task::JoinHandle<queue::Result<()>
 }
 
 async fn wait_stats(t: &TestRedis, q: &str, want: QueueStats) {
-    wait_until(&format!("stats {want:?}"), LIMIT, || async {
-        t.queue.stats(q).await.expect("stats") == want
-    })
-    .await;
+    wait_until(&format!("stats {want:?}"), LIMIT, || async { t.queue.stats(q).await.expect("stats") == want }).await;
 }
 
 type Seen = Arc<Mutex<Vec<(Job, Instant, SystemTime)>>>;
@@ -57,9 +54,7 @@ fn recorder(seen: &Seen, outcome: fn(&Job) -> Result<(), JobError>) -> impl queu
         let seen = seen.clone();
         async move {
             let r = outcome(&job);
-            seen.lock()
-                .expect("lock")
-                .push((job, Instant::now(), SystemTime::now()));
+            seen.lock().expect("lock").push((job, Instant::now(), SystemTime::now()));
             r
         }
     }
@@ -72,18 +67,8 @@ fn count(seen: &Seen) -> usize {
 #[tokio::test]
 async fn enqueue_handle_ack() {
     let t = TestRedis::shared("basic").await;
-    let id = t
-        .queue
-        .enqueue("mail", &JobSpec::new("send", json!({"to": "a@b"})))
-        .await
-        .expect("enqueue");
-    assert_eq!(
-        t.queue.stats("mail").await.expect("stats"),
-        QueueStats {
-            pending: 1,
-            ..QueueStats::default()
-        }
-    );
+    let id = t.queue.enqueue("mail", &JobSpec::new("send", json!({"to": "a@b"}))).await.expect("enqueue");
+    assert_eq!(t.queue.stats("mail").await.expect("stats"), QueueStats { pending: 1, ..QueueStats::default() });
     let seen: Seen = Arc::default();
     let worker = t.worker().await;
     let metrics = worker.metrics();
@@ -104,10 +89,7 @@ async fn enqueue_handle_ack() {
     // Acked and deleted: no stream entry, no job hash left behind.
     let mut conn = t.conn.clone();
     let len: u64 = conn.xlen(format!("{}:q:mail:stream", t.prefix)).await.expect("xlen");
-    let exists: bool = conn
-        .exists(format!("{}:q:mail:job:{id}", t.prefix))
-        .await
-        .expect("exists");
+    let exists: bool = conn.exists(format!("{}:q:mail:job:{id}", t.prefix)).await.expect("exists");
     assert_eq!((len, exists), (0, false));
     t.cleanup().await;
 }
@@ -116,16 +98,8 @@ async fn enqueue_handle_ack() {
 async fn delayed_job_runs_after_its_time_not_before() {
     let t = TestRedis::shared("delayed").await;
     let run_at = SystemTime::now() + Duration::from_millis(1500);
-    let id = t
-        .queue
-        .enqueue("d", &JobSpec::new("later", json!(null)).run_at(run_at))
-        .await
-        .expect("enqueue");
-    let now_id = t
-        .queue
-        .enqueue("d", &JobSpec::new("now", json!(null)))
-        .await
-        .expect("enqueue");
+    let id = t.queue.enqueue("d", &JobSpec::new("later", json!(null)).run_at(run_at)).await.expect("enqueue");
+    let now_id = t.queue.enqueue("d", &JobSpec::new("now", json!(null))).await.expect("enqueue");
     let seen: Seen = Arc::default();
     let w = spawn_worker(t.worker().await, "d", recorder(&seen, |_| Ok(())));
     wait_until("the immediate job", LIMIT, || async { count(&seen) == 1 }).await;
@@ -146,27 +120,22 @@ async fn delayed_job_runs_after_its_time_not_before() {
 #[tokio::test]
 async fn retry_with_backoff_then_success() {
     let t = TestRedis::shared("retry").await;
-    t.queue
-        .enqueue("r", &JobSpec::new("flaky", json!(null)))
-        .await
-        .expect("enqueue");
+    t.queue.enqueue("r", &JobSpec::new("flaky", json!(null))).await.expect("enqueue");
     let seen: Seen = Arc::default();
-    let worker = t
-        .worker()
-        .await
-        .backoff(Duration::from_millis(300), Duration::from_secs(10));
+    let worker = t.worker().await.backoff(Duration::from_millis(300), Duration::from_secs(10));
     let metrics = worker.metrics();
-    let w = spawn_worker(
-        worker,
-        "r",
-        recorder(&seen, |job| {
-            if job.attempt < 3 {
-                Err(JobError::Retry(format!("flake {}", job.attempt)))
-            } else {
-                Ok(())
-            }
-        }),
-    );
+    let w =
+        spawn_worker(
+            worker,
+            "r",
+            recorder(&seen, |job| {
+                if job.attempt < 3 {
+                    Err(JobError::Retry(format!("flake {}", job.attempt)))
+                } else {
+                    Ok(())
+                }
+            }),
+        );
     wait_until("three attempts", LIMIT, || async { count(&seen) == 3 }).await;
     wait_stats(&t, "r", QueueStats::default()).await;
     stop(w).await;
@@ -180,36 +149,17 @@ async fn retry_with_backoff_then_success() {
     assert!(gap2 >= Duration::from_millis(480), "second backoff {gap2:?}");
     assert!(gap2 < Duration::from_secs(3), "second backoff {gap2:?}");
     let m = metrics.snapshot();
-    assert_eq!(
-        (m.jobs_failed, m.jobs_retried, m.jobs_completed, m.jobs_dead),
-        (2, 2, 1, 0)
-    );
+    assert_eq!((m.jobs_failed, m.jobs_retried, m.jobs_completed, m.jobs_dead), (2, 2, 1, 0));
     t.cleanup().await;
 }
 
 #[tokio::test]
 async fn fatal_goes_dead_immediately() {
     let t = TestRedis::shared("fatal").await;
-    let id = t
-        .queue
-        .enqueue("f", &JobSpec::new("bad", json!({"x": 1})))
-        .await
-        .expect("enqueue");
+    let id = t.queue.enqueue("f", &JobSpec::new("bad", json!({"x": 1}))).await.expect("enqueue");
     let seen: Seen = Arc::default();
-    let w = spawn_worker(
-        t.worker().await,
-        "f",
-        recorder(&seen, |_| Err(JobError::Fatal("malformed".into()))),
-    );
-    wait_stats(
-        &t,
-        "f",
-        QueueStats {
-            dead: 1,
-            ..QueueStats::default()
-        },
-    )
-    .await;
+    let w = spawn_worker(t.worker().await, "f", recorder(&seen, |_| Err(JobError::Fatal("malformed".into()))));
+    wait_stats(&t, "f", QueueStats { dead: 1, ..QueueStats::default() }).await;
     // Give a wrong retry a chance to show up.
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop(w).await;
@@ -220,9 +170,7 @@ async fn fatal_goes_dead_immediately() {
     assert_eq!(dead[0].attempts, 1);
     assert_eq!(dead[0].last_error, "malformed");
     assert_eq!(dead[0].payload, json!({"x": 1}));
-    let age = SystemTime::now()
-        .duration_since(dead[0].failed_at)
-        .expect("failed_at in the past");
+    let age = SystemTime::now().duration_since(dead[0].failed_at).expect("failed_at in the past");
     assert!(age < Duration::from_secs(30));
     t.cleanup().await;
 }
@@ -230,31 +178,12 @@ async fn fatal_goes_dead_immediately() {
 #[tokio::test]
 async fn max_attempts_then_dead_with_last_error() {
     let t = TestRedis::shared("maxatt").await;
-    let id = t
-        .queue
-        .enqueue("m", &JobSpec::new("doomed", json!(null)).max_attempts(3))
-        .await
-        .expect("enqueue");
+    let id = t.queue.enqueue("m", &JobSpec::new("doomed", json!(null)).max_attempts(3)).await.expect("enqueue");
     let seen: Seen = Arc::default();
-    let worker = t
-        .worker()
-        .await
-        .backoff(Duration::from_millis(50), Duration::from_millis(100));
+    let worker = t.worker().await.backoff(Duration::from_millis(50), Duration::from_millis(100));
     let metrics = worker.metrics();
-    let w = spawn_worker(
-        worker,
-        "m",
-        recorder(&seen, |job| Err(JobError::Retry(format!("boom {}", job.attempt)))),
-    );
-    wait_stats(
-        &t,
-        "m",
-        QueueStats {
-            dead: 1,
-            ..QueueStats::default()
-        },
-    )
-    .await;
+    let w = spawn_worker(worker, "m", recorder(&seen, |job| Err(JobError::Retry(format!("boom {}", job.attempt)))));
+    wait_stats(&t, "m", QueueStats { dead: 1, ..QueueStats::default() }).await;
     stop(w).await;
     assert_eq!(count(&seen), 3);
     let dead = t.queue.dead("m", 10).await.expect("dead");
@@ -270,16 +199,8 @@ async fn max_attempts_then_dead_with_last_error() {
 #[tokio::test]
 async fn retry_dead_and_discard_dead() {
     let t = TestRedis::shared("deadapi").await;
-    let a = t
-        .queue
-        .enqueue("x", &JobSpec::new("a", json!({"fail": true})))
-        .await
-        .expect("enqueue");
-    let b = t
-        .queue
-        .enqueue("x", &JobSpec::new("b", json!({"fail": true})))
-        .await
-        .expect("enqueue");
+    let a = t.queue.enqueue("x", &JobSpec::new("a", json!({"fail": true}))).await.expect("enqueue");
+    let b = t.queue.enqueue("x", &JobSpec::new("b", json!({"fail": true}))).await.expect("enqueue");
     let seen: Seen = Arc::default();
     // Fails fatally until `fails` is cleared.
     let fails = Arc::new(Mutex::new(true));
@@ -290,9 +211,7 @@ async fn retry_dead_and_discard_dead() {
             let seen = seen.clone();
             let fail = *fails.lock().expect("lock");
             async move {
-                seen.lock()
-                    .expect("lock")
-                    .push((job, Instant::now(), SystemTime::now()));
+                seen.lock().expect("lock").push((job, Instant::now(), SystemTime::now()));
                 if fail {
                     Err(JobError::Fatal("nope".into()))
                 } else {
@@ -302,40 +221,18 @@ async fn retry_dead_and_discard_dead() {
         }
     };
     let w = spawn_worker(t.worker().await, "x", handler);
-    wait_stats(
-        &t,
-        "x",
-        QueueStats {
-            dead: 2,
-            ..QueueStats::default()
-        },
-    )
-    .await;
+    wait_stats(&t, "x", QueueStats { dead: 2, ..QueueStats::default() }).await;
     *fails.lock().expect("lock") = false;
-    let ids: Vec<_> = t
-        .queue
-        .dead("x", 10)
-        .await
-        .expect("dead")
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let ids: Vec<_> = t.queue.dead("x", 10).await.expect("dead").into_iter().map(|d| d.id).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&a) && ids.contains(&b));
     assert_eq!(t.queue.dead("x", 1).await.expect("dead").len(), 1, "limit");
 
     assert!(t.queue.retry_dead("x", &a).await.expect("retry_dead"));
-    assert!(
-        !t.queue.retry_dead("x", &a).await.expect("retry_dead"),
-        "no longer dead"
-    );
+    assert!(!t.queue.retry_dead("x", &a).await.expect("retry_dead"), "no longer dead");
     assert!(t.queue.discard_dead("x", &b).await.expect("discard_dead"));
     assert!(!t.queue.discard_dead("x", &b).await.expect("discard_dead"));
-    assert!(!t
-        .queue
-        .retry_dead("x", &queue::JobId::from("nonexistent"))
-        .await
-        .expect("retry_dead"));
+    assert!(!t.queue.retry_dead("x", &queue::JobId::from("nonexistent")).await.expect("retry_dead"));
     wait_until("the retried job to complete", LIMIT, || async { count(&seen) == 3 }).await;
     wait_stats(&t, "x", QueueStats::default()).await;
     stop(w).await;
@@ -358,9 +255,7 @@ async fn idempotency_key_dedupes_while_pending() {
     let second = t.queue.enqueue("i", &spec).await.expect("enqueue");
     assert_eq!(first, second);
     // Delayed jobs hold their key too.
-    let later = JobSpec::new("charge", json!({"order": 8}))
-        .idempotency_key("order-8")
-        .delay(Duration::from_secs(3600));
+    let later = JobSpec::new("charge", json!({"order": 8})).idempotency_key("order-8").delay(Duration::from_secs(3600));
     let l1 = t.queue.enqueue("i", &later).await.expect("enqueue");
     assert_eq!(t.queue.enqueue("i", &later).await.expect("enqueue"), l1);
     let s = t.queue.stats("i").await.expect("stats");
@@ -369,15 +264,7 @@ async fn idempotency_key_dedupes_while_pending() {
     let seen: Seen = Arc::default();
     let w = spawn_worker(t.worker().await, "i", recorder(&seen, |_| Ok(())));
     wait_until("the job to run", LIMIT, || async { count(&seen) == 1 }).await;
-    wait_stats(
-        &t,
-        "i",
-        QueueStats {
-            delayed: 1,
-            ..QueueStats::default()
-        },
-    )
-    .await;
+    wait_stats(&t, "i", QueueStats { delayed: 1, ..QueueStats::default() }).await;
     // Completed: the key is released, the same key enqueues a new job.
     let third = t.queue.enqueue("i", &spec).await.expect("enqueue");
     assert_ne!(third, first);

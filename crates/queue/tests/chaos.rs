@@ -24,11 +24,7 @@ const VISIBILITY_MS: u64 = 3000;
 const QUEUE: &str = "chaos";
 
 fn spawn_worker(url: &str, prefix: &str, results: &str, log: &std::path::Path) -> KillOnDrop {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .expect("worker log");
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("worker log");
     let child = Command::new(env!("CARGO_BIN_EXE_queue-chaos-worker"))
         .args([url, prefix, QUEUE, results])
         .arg(CONCURRENCY.to_string())
@@ -130,10 +126,7 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
     let _a = spawn_worker(&url, &t.prefix, &results, &log);
 
     // Drain: every job done or dead, nothing left anywhere.
-    let want = QueueStats {
-        dead: 5,
-        ..QueueStats::default()
-    };
+    let want = QueueStats { dead: 5, ..QueueStats::default() };
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let stats = t.queue.stats(QUEUE).await.ok();
@@ -176,39 +169,23 @@ async fn chaos_two_workers_killed_and_redis_restarted() {
 
     let mut lines: HashMap<String, usize> = HashMap::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
-    for (n, line) in std::fs::read_to_string(&results_path)
-        .expect("results file")
-        .lines()
-        .enumerate()
-    {
+    for (n, line) in std::fs::read_to_string(&results_path).expect("results file").lines().enumerate() {
         *lines.entry(line.to_owned()).or_default() += 1;
         first_line.entry(line.to_owned()).or_insert(n + 1);
     }
-    let mut dup_at: Vec<usize> = lines
-        .iter()
-        .filter(|(_, n)| **n > 1)
-        .filter_map(|(id, _)| first_line.get(id).copied())
-        .collect();
+    let mut dup_at: Vec<usize> =
+        lines.iter().filter(|(_, n)| **n > 1).filter_map(|(id, _)| first_line.get(id).copied()).collect();
     dup_at.sort_unstable();
     let file_ids: HashSet<JobId> = lines.keys().map(|s| JobId::from(s.as_str())).collect();
     assert_eq!(file_ids, expected_done, "the results file names every job");
     let file_dups: usize = lines.values().map(|n| n - 1).sum();
-    let redis_dups: u64 = conn
-        .get::<_, Option<u64>>(format!("{}:chaos:dups", t.prefix))
-        .await
-        .expect("dups")
-        .unwrap_or(0);
-    let redelivered: u64 = conn
-        .get::<_, Option<u64>>(format!("{}:chaos:redelivered", t.prefix))
-        .await
-        .expect("redelivered")
-        .unwrap_or(0);
+    let redis_dups: u64 =
+        conn.get::<_, Option<u64>>(format!("{}:chaos:dups", t.prefix)).await.expect("dups").unwrap_or(0);
+    let redelivered: u64 =
+        conn.get::<_, Option<u64>>(format!("{}:chaos:redelivered", t.prefix)).await.expect("redelivered").unwrap_or(0);
 
     // Nothing left behind but the five dead jobs' hashes.
-    let mut it: redis::AsyncIter<String> = conn
-        .scan_match(format!("{}:q:{QUEUE}:*", t.prefix))
-        .await
-        .expect("scan");
+    let mut it: redis::AsyncIter<String> = conn.scan_match(format!("{}:q:{QUEUE}:*", t.prefix)).await.expect("scan");
     let mut leftovers = Vec::new();
     while let Some(k) = futures::StreamExt::next(&mut it).await {
         leftovers.push(k.expect("key"));

@@ -31,10 +31,8 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
     }
     let mut conn = t.conn.clone();
     let mut ticks: Vec<i64> = {
-        let mut it: redis::AsyncIter<String> = conn
-            .scan_match(format!("{}:cron:every-second:*", t.prefix))
-            .await
-            .expect("scan");
+        let mut it: redis::AsyncIter<String> =
+            conn.scan_match(format!("{}:cron:every-second:*", t.prefix)).await.expect("scan");
         let mut v = Vec::new();
         while let Some(k) = futures::StreamExt::next(&mut it).await {
             let k = k.expect("key");
@@ -45,14 +43,8 @@ async fn three_schedulers_fire_each_tick_exactly_once() {
     };
     ticks.sort_unstable();
     let jobs: u64 = conn.xlen(format!("{}:q:cron:stream", t.prefix)).await.expect("xlen");
-    assert!(
-        (4..=5).contains(&ticks.len()),
-        "a 4.5 s window holds 4 or 5 ticks, got {ticks:?}"
-    );
-    assert!(
-        ticks.windows(2).all(|w| w[1] - w[0] == 1),
-        "consecutive seconds: {ticks:?}"
-    );
+    assert!((4..=5).contains(&ticks.len()), "a 4.5 s window holds 4 or 5 ticks, got {ticks:?}");
+    assert!(ticks.windows(2).all(|w| w[1] - w[0] == 1), "consecutive seconds: {ticks:?}");
     assert_eq!(jobs, ticks.len() as u64, "one job per tick across 3 schedulers");
     t.cleanup().await;
 }
@@ -77,16 +69,9 @@ async fn fire_enqueues_once_per_tick() {
 fn cron_is_evaluated_in_kst() {
     let schedule: cron::Schedule = "0 0 9 * * *".parse().expect("cron");
     // 2026-03-01 23:30 UTC is 08:30 KST on the 2nd: the next 09:00 KST is 00:00 UTC on the 2nd.
-    let at = Utc
-        .with_ymd_and_hms(2026, 3, 1, 23, 30, 0)
-        .single()
-        .expect("time")
-        .with_timezone(&kst());
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).single().expect("time").with_timezone(&kst());
     let next = schedule.after(&at).next().expect("next");
-    assert_eq!(
-        next.with_timezone(&Utc),
-        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().expect("time")
-    );
+    assert_eq!(next.with_timezone(&Utc), Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().expect("time"));
 }
 
 #[tokio::test]

@@ -19,11 +19,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 #[tokio::test]
 async fn job_of_a_worker_that_stops_heartbeating_is_redelivered() {
     let t = TestRedis::shared("vis").await;
-    let id = t
-        .queue
-        .enqueue("v", &JobSpec::new("slow", json!(null)))
-        .await
-        .expect("enqueue");
+    let id = t.queue.enqueue("v", &JobSpec::new("slow", json!(null))).await.expect("enqueue");
     let vt = Duration::from_secs(1);
 
     // Worker A takes the job and hangs in it; then its future is dropped (as if the process
@@ -45,10 +41,7 @@ async fn job_of_a_worker_that_stops_heartbeating_is_redelivered() {
         )
         .await
     });
-    wait_until("worker A to start the job", LIMIT, || async {
-        started.load(Ordering::SeqCst) == 1
-    })
-    .await;
+    wait_until("worker A to start the job", LIMIT, || async { started.load(Ordering::SeqCst) == 1 }).await;
     task_a.abort();
     let killed_at = Instant::now();
     let s = t.queue.stats("v").await.expect("stats");
@@ -73,20 +66,13 @@ async fn job_of_a_worker_that_stops_heartbeating_is_redelivered() {
         )
         .await
     });
-    wait_until("worker B to get the job", LIMIT, || async {
-        got.lock().expect("lock").len() == 1
-    })
-    .await;
+    wait_until("worker B to get the job", LIMIT, || async { got.lock().expect("lock").len() == 1 }).await;
     wait_until("the queue to drain", LIMIT, || async {
         t.queue.stats("v").await.expect("stats") == QueueStats::default()
     })
     .await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task_b)
-        .await
-        .expect("B stops")
-        .expect("B task")
-        .expect("B result");
+    tokio::time::timeout(Duration::from_secs(10), task_b).await.expect("B stops").expect("B task").expect("B result");
     let (job, at) = got.lock().expect("lock")[0].clone();
     assert_eq!(job.id, id);
     assert_eq!(job.attempt, 2, "the lost delivery counts as an attempt");
@@ -102,10 +88,7 @@ async fn job_of_a_worker_that_stops_heartbeating_is_redelivered() {
 #[tokio::test]
 async fn a_long_job_is_not_stolen_while_its_worker_heartbeats() {
     let t = TestRedis::shared("long").await;
-    t.queue
-        .enqueue("l", &JobSpec::new("long", json!(null)))
-        .await
-        .expect("enqueue");
+    t.queue.enqueue("l", &JobSpec::new("long", json!(null))).await.expect("enqueue");
     let vt = Duration::from_millis(600);
     let runs = Arc::new(AtomicUsize::new(0));
     let mut stops = Vec::new();
@@ -145,11 +128,7 @@ async fn a_long_job_is_not_stolen_while_its_worker_heartbeats() {
         let _ = s.send(());
     }
     for task in tasks {
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .expect("stops")
-            .expect("task")
-            .expect("result");
+        tokio::time::timeout(Duration::from_secs(10), task).await.expect("stops").expect("task").expect("result");
     }
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the job ran more than once");
     let reclaimed: u64 = metrics.iter().map(|m| m.snapshot().jobs_reclaimed).sum();
@@ -162,10 +141,7 @@ async fn a_long_job_is_not_stolen_while_its_worker_heartbeats() {
 async fn per_queue_concurrency_is_honoured() {
     let t = TestRedis::shared("conc").await;
     for i in 0..12 {
-        t.queue
-            .enqueue("c", &JobSpec::new("n", json!(i)))
-            .await
-            .expect("enqueue");
+        t.queue.enqueue("c", &JobSpec::new("n", json!(i))).await.expect("enqueue");
     }
     let now = Arc::new(AtomicUsize::new(0));
     let max = Arc::new(AtomicUsize::new(0));
@@ -195,11 +171,7 @@ async fn per_queue_concurrency_is_honoured() {
     });
     wait_until("12 jobs", LIMIT, || async { done.load(Ordering::SeqCst) == 12 }).await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("task")
-        .expect("result");
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("stops").expect("task").expect("result");
     assert_eq!(max.load(Ordering::SeqCst), 3, "at most 3 at once, and 3 reached");
     t.cleanup().await;
 }
@@ -208,10 +180,7 @@ async fn per_queue_concurrency_is_honoured() {
 async fn shutdown_waits_up_to_its_deadline_and_leaves_the_rest_pending() {
     let t = TestRedis::shared("shut").await;
     for kind in ["quick", "stuck"] {
-        t.queue
-            .enqueue("s", &JobSpec::new(kind, json!(null)))
-            .await
-            .expect("enqueue");
+        t.queue.enqueue("s", &JobSpec::new(kind, json!(null))).await.expect("enqueue");
     }
     let finished = Arc::new(Mutex::new(Vec::<String>::new()));
     let started = Arc::new(AtomicUsize::new(0));
@@ -239,27 +208,17 @@ async fn shutdown_waits_up_to_its_deadline_and_leaves_the_rest_pending() {
         )
         .await
     });
-    wait_until("both jobs to start", LIMIT, || async {
-        started.load(Ordering::SeqCst) == 2
-    })
-    .await;
+    wait_until("both jobs to start", LIMIT, || async { started.load(Ordering::SeqCst) == 2 }).await;
     let asked = Instant::now();
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("task")
-        .expect("result");
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("stops").expect("task").expect("result");
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
     assert_eq!(*finished.lock().expect("lock"), ["quick"]);
     let s = t.queue.stats("s").await.expect("stats");
     assert_eq!(
         s,
-        QueueStats {
-            running: 1,
-            ..QueueStats::default()
-        },
+        QueueStats { running: 1, ..QueueStats::default() },
         "the unfinished job stays delivered, for the reclaimer of another worker"
     );
     t.cleanup().await;
@@ -271,11 +230,7 @@ async fn idle_consumers_without_pending_jobs_are_pruned() {
     t.queue.ensure_group("p").await.expect("group");
     let stream = format!("{}:q:p:stream", t.prefix);
     let mut conn = t.conn.clone();
-    let job = t
-        .queue
-        .enqueue("p", &JobSpec::new("held", json!(null)))
-        .await
-        .expect("enqueue");
+    let job = t.queue.enqueue("p", &JobSpec::new("held", json!(null))).await.expect("enqueue");
     // "ghost-busy" holds the job (as a process that died mid-job); "ghost-idle" holds nothing.
     let _: redis::Value = redis::cmd("XREADGROUP")
         .arg(&["GROUP", "workers", "ghost-busy", "COUNT", "1", "STREAMS", &stream, ">"])
@@ -325,15 +280,8 @@ async fn idle_consumers_without_pending_jobs_are_pruned() {
     })
     .await;
     let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("task")
-        .expect("result");
+    tokio::time::timeout(Duration::from_secs(10), task).await.expect("stops").expect("task").expect("result");
     let s = t.queue.stats("p").await.expect("stats");
-    assert_eq!(
-        s.running, 1,
-        "{job}: the busy ghost keeps its job until it is reclaimed"
-    );
+    assert_eq!(s.running, 1, "{job}: the busy ghost keeps its job until it is reclaimed");
     t.cleanup().await;
 }

@@ -23,9 +23,7 @@ fn field(item: &Value, key: &str) -> Option<String> {
 }
 
 fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key)
-        .map(|s| normalize::clean_line(&s))
-        .filter(|s| !s.is_empty())
+    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
 }
 
 fn number(v: Option<&Value>) -> Option<u64> {
@@ -39,19 +37,12 @@ fn number(v: Option<&Value>) -> Option<u64> {
 /// `a@b` names with `u1@u2` URLs, position by position; names use `+` for spaces.
 fn attachments(names: Option<String>, urls: Option<String>, out: &mut Vec<RawAttachment>) {
     let split = |s: Option<String>| -> Vec<String> {
-        s.map(|s| s.split('@').map(|p| p.trim().to_string()).collect())
-            .unwrap_or_default()
+        s.map(|s| s.split('@').map(|p| p.trim().to_string()).collect()).unwrap_or_default()
     };
     let (names, urls) = (split(names), split(urls));
     for i in 0..names.len().max(urls.len()) {
-        let url = urls
-            .get(i)
-            .filter(|u| !u.is_empty())
-            .and_then(|u| absolute_url(SITE, u));
-        let name = names
-            .get(i)
-            .map(|n| normalize::clean_line(&n.replace('+', " ")))
-            .filter(|n| !n.is_empty());
+        let url = urls.get(i).filter(|u| !u.is_empty()).and_then(|u| absolute_url(SITE, u));
+        let name = names.get(i).map(|n| normalize::clean_line(&n.replace('+', " "))).filter(|n| !n.is_empty());
         let Some(name) = name.or_else(|| url.clone()) else {
             continue;
         };
@@ -74,15 +65,10 @@ fn program(item: &Value, kind: Kind, ctx: &ParseContext) -> Option<RawProgram> {
     p.period_raw = line(item, "reqstBeginEndDe").or_else(|| line(item, "reqstDt"));
     p.published_raw = line(item, "creatPnttm");
     p.body_html = field(item, "bsnsSumryCn");
-    p.source_url = field(item, "pblancUrl")
-        .and_then(|u| absolute_url(SITE, &u))
-        .or_else(|| Some(format!("{VIEW}{id}")));
+    p.source_url =
+        field(item, "pblancUrl").and_then(|u| absolute_url(SITE, &u)).or_else(|| Some(format!("{VIEW}{id}")));
     attachments(field(item, "fileNm"), field(item, "flpthNm"), &mut p.attachments);
-    attachments(
-        field(item, "printFileNm"),
-        field(item, "printFlpthNm"),
-        &mut p.attachments,
-    );
+    attachments(field(item, "printFileNm"), field(item, "printFlpthNm"), &mut p.attachments);
     Some(p)
 }
 
@@ -115,9 +101,8 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
                 code,
             });
         }
-        let body = resp
-            .get("body")
-            .ok_or_else(|| ParseError::malformed(kind, "response.body 없음 / no response.body"))?;
+        let body =
+            resp.get("body").ok_or_else(|| ParseError::malformed(kind, "response.body 없음 / no response.body"))?;
         page.total = number(body.get("totalCount"));
         body.get("items").map(items).unwrap_or_default()
     } else if let Some(err) = crate::kstartup::data_go_kr_error(&value) {
@@ -178,16 +163,9 @@ pub(crate) fn parse_rss(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         p.target_raw = rss_text(item, &["trgetNm"]);
         p.period_raw = rss_text(item, &["reqstDt", "reqstBeginEndDe"]);
         p.published_raw = rss_text(item, &["pubDate", "creatPnttm"]);
-        p.body_html = item
-            .child("description")
-            .map(|d| d.text().trim().to_string())
-            .filter(|d| !d.is_empty());
+        p.body_html = item.child("description").map(|d| d.text().trim().to_string()).filter(|d| !d.is_empty());
         p.source_url = link.or_else(|| Some(format!("{VIEW}{id}")));
-        attachments(
-            rss_text(item, &["fileNm"]),
-            rss_text(item, &["flpthNm"]),
-            &mut p.attachments,
-        );
+        attachments(rss_text(item, &["fileNm"]), rss_text(item, &["flpthNm"]), &mut p.attachments);
         page.programs.push(p);
     }
     Ok(page)

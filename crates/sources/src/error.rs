@@ -34,16 +34,10 @@ pub enum ParseError {
 
 impl ParseError {
     pub(crate) fn malformed(kind: Kind, reason: impl Into<String>) -> Self {
-        ParseError::Malformed {
-            kind,
-            reason: reason.into(),
-        }
+        ParseError::Malformed { kind, reason: reason.into() }
     }
 
     pub(crate) fn not_announcement(kind: Kind, reason: impl Into<String>) -> Self {
-        ParseError::NotAnAnnouncementPage {
-            kind,
-            reason: reason.into(),
-        }
+        ParseError::NotAnAnnouncementPage { kind, reason: reason.into() }
     }
 }

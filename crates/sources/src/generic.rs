@@ -55,8 +55,7 @@ fn compile(kind: Kind, ctx: &ParseContext) -> Result<(Compiled, &HtmlSelectors),
     let item = optional(kind, Some(&s.item))?;
     if kind == Kind::GenericHtmlList && item.is_none() {
         return Err(ParseError::Selectors {
-            kind,
-            reason: "item 선택자가 비어 있습니다 / empty item selector".into(),
+            kind, reason: "item 선택자가 비어 있습니다 / empty item selector".into()
         });
     }
     Ok((
@@ -83,11 +82,7 @@ fn text_at(el: ElementRef<'_>, sel: Option<&Selector>) -> Option<String> {
 /// attribute holds it whole.
 fn title_of(el: ElementRef<'_>) -> Option<String> {
     let shown = opt_text(el);
-    let attr = el
-        .value()
-        .attr("title")
-        .map(normalize::clean_line)
-        .filter(|t| !t.is_empty() && !t.contains("새창"));
+    let attr = el.value().attr("title").map(normalize::clean_line).filter(|t| !t.is_empty() && !t.contains("새창"));
     match (shown, attr) {
         (Some(s), Some(a)) if (s.ends_with("..") || s.ends_with('…')) && a.len() > s.len() => Some(a),
         (Some(s), _) => Some(s),
@@ -124,8 +119,7 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
     let root = doc.root_element();
     let Some(item_sel) = sel.item.as_ref() else {
         return Err(ParseError::Selectors {
-            kind,
-            reason: "item 선택자가 비어 있습니다 / empty item selector".into(),
+            kind, reason: "item 선택자가 비어 있습니다 / empty item selector".into()
         });
     };
     let mut rows: Vec<(String, RawProgram)> = Vec::new();
@@ -157,11 +151,7 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
         if EMPTY_BOARD.iter().any(|p| page_text.contains(p)) {
             return Ok(Page::default());
         }
-        return Err(html::missing(
-            kind,
-            &doc,
-            "목록 항목이 없습니다 / no element matches the item selector",
-        ));
+        return Err(html::missing(kind, &doc, "목록 항목이 없습니다 / no element matches the item selector"));
     }
     // Rows sharing one link (a board whose links are all `#` or one script) are told apart
     // by their title, so each keeps a stable id.
@@ -184,10 +174,7 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
     page.next_page = sel
         .next_page
         .as_ref()
-        .and_then(|n| {
-            root.select(n)
-                .find_map(|a| href_of(a).and_then(|h| absolute_url(base(ctx), h)))
-        })
+        .and_then(|n| root.select(n).find_map(|a| href_of(a).and_then(|h| absolute_url(base(ctx), h))))
         .filter(|next| html::strip_jsessionid(&ctx.url) != *next);
     Ok(page)
 }
@@ -201,34 +188,24 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     }
     let root = doc.root_element();
     let container = match &sel.item {
-        Some(item) => html::first(root, item).ok_or_else(|| {
-            html::missing(
-                kind,
-                &doc,
-                "본문 영역(item) 없음 / no element matches the item selector",
-            )
-        })?,
+        Some(item) => html::first(root, item)
+            .ok_or_else(|| html::missing(kind, &doc, "본문 영역(item) 없음 / no element matches the item selector"))?,
         None => root,
     };
     let title = html::first(container, &sel.title)
         .and_then(title_of)
         .ok_or_else(|| html::missing(kind, &doc, "제목 없음 / no element matches the title selector"))?;
     let url = absolute_url(&ctx.url, &ctx.url);
-    let id = cfg
-        .id_param
-        .as_deref()
-        .and_then(|p| query_param(&ctx.url, p))
-        .or_else(|| url.clone())
-        .ok_or_else(|| ParseError::not_announcement(kind, "URL에서 id를 찾을 수 없음 / no id in the fetched URL"))?;
+    let id =
+        cfg.id_param.as_deref().and_then(|p| query_param(&ctx.url, p)).or_else(|| url.clone()).ok_or_else(|| {
+            ParseError::not_announcement(kind, "URL에서 id를 찾을 수 없음 / no id in the fetched URL")
+        })?;
     let mut p = RawProgram::new(ctx, kind, id, title);
     p.period_raw = text_at(container, sel.period.as_ref());
     p.agency = text_at(container, sel.agency.as_ref());
     p.published_raw = text_at(container, sel.published.as_ref());
     if let Some(body_sel) = &sel.body {
-        let parts: Vec<String> = container
-            .select(body_sel)
-            .map(|e| html::strip_scripts(&e.html()))
-            .collect();
+        let parts: Vec<String> = container.select(body_sel).map(|e| html::strip_scripts(&e.html())).collect();
         p.body_html = Some(parts.join("\n")).filter(|b| !normalize::html_to_text(b).trim().is_empty());
     }
     p.source_url = url;
@@ -241,8 +218,5 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             }
         }
     }
-    Ok(Page {
-        programs: vec![p],
-        ..Page::default()
-    })
+    Ok(Page { programs: vec![p], ..Page::default() })
 }

@@ -52,9 +52,7 @@ fn finish(enc: &'static Encoding, text: String) -> Result<String, ParseError> {
 fn charset_param(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| v.trim().trim_matches(['"', '\'']).to_string())
+        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches(['"', '\'']).to_string())
     })
 }
 
@@ -83,10 +81,7 @@ pub(crate) fn document(body: &[u8], ctx_content_type: Option<&str>) -> Result<Ht
 
 /// Parses a CSS selector from code or configuration.
 pub(crate) fn selector(kind: Kind, css: &str) -> Result<Selector, ParseError> {
-    Selector::parse(css).map_err(|e| ParseError::Selectors {
-        kind,
-        reason: format!("'{css}': {e}"),
-    })
+    Selector::parse(css).map_err(|e| ParseError::Selectors { kind, reason: format!("'{css}': {e}") })
 }
 
 fn is_hidden(name: &str) -> bool {
@@ -156,9 +151,7 @@ pub(crate) fn absolute_url(base: &str, href: &str) -> Option<String> {
     let lower = href.to_ascii_lowercase();
     if href.is_empty()
         || href.starts_with('#')
-        || ["javascript:", "mailto:", "tel:", "data:"]
-            .iter()
-            .any(|s| lower.starts_with(s))
+        || ["javascript:", "mailto:", "tel:", "data:"].iter().any(|s| lower.starts_with(s))
     {
         return None;
     }
@@ -212,14 +205,10 @@ const ERROR_PHRASES: &[&str] = &[
 /// Why the document looks like an error page, if it does.
 pub(crate) fn error_page_reason(doc: &Html) -> Option<String> {
     let root = doc.root_element();
-    let title = selector(Kind::GenericHtmlDetail, "title")
-        .ok()
-        .and_then(|s| first(root, &s).map(text))
-        .unwrap_or_default();
-    let body = selector(Kind::GenericHtmlDetail, "body")
-        .ok()
-        .and_then(|s| first(root, &s).map(text))
-        .unwrap_or_default();
+    let title =
+        selector(Kind::GenericHtmlDetail, "title").ok().and_then(|s| first(root, &s).map(text)).unwrap_or_default();
+    let body =
+        selector(Kind::GenericHtmlDetail, "body").ok().and_then(|s| first(root, &s).map(text)).unwrap_or_default();
     let haystack = format!("{title} {body}").to_lowercase();
     ERROR_PHRASES
         .iter()
@@ -252,10 +241,7 @@ mod tests {
         );
         assert_eq!(absolute_url("https://a.kr/", "javascript:go(1)"), None);
         assert_eq!(absolute_url("https://a.kr/", "#"), None);
-        assert_eq!(
-            query_param("view.do?roRndUid=1243873&amp;flag=rndList", "roRndUid").as_deref(),
-            Some("1243873")
-        );
+        assert_eq!(query_param("view.do?roRndUid=1243873&amp;flag=rndList", "roRndUid").as_deref(), Some("1243873"));
         assert_eq!(query_param("view.do?a=1", "b"), None);
     }
 
@@ -263,9 +249,7 @@ mod tests {
     fn charsets() {
         let (euc, _, _) = EUC_KR.encode("<meta charset=euc-kr>지원사업");
         assert!(decode(&euc, None).unwrap().contains("지원사업"));
-        assert!(decode(&euc, Some("text/html; charset=EUC-KR"))
-            .unwrap()
-            .contains("지원사업"));
+        assert!(decode(&euc, Some("text/html; charset=EUC-KR")).unwrap().contains("지원사업"));
         // Undeclared EUC-KR is still recognised.
         let (plain, _, _) = EUC_KR.encode("지원사업 공고");
         assert_eq!(decode(&plain, None).unwrap(), "지원사업 공고");

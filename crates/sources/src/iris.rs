@@ -92,12 +92,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             .unwrap_or_default();
         fields.push((text(label), value));
     }
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(l, v)| l == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
-    };
+    let get = |name: &str| fields.iter().find(|(l, v)| l == name && !v.is_empty()).map(|(_, v)| v.clone());
     let title = get("공고명").ok_or_else(|| html::missing(kind, &doc, "공고명 없음 / no 공고명 field"))?;
     let id = query_param(&ctx.url, "ancmId")
         .or_else(|| {
@@ -124,10 +119,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     let name_sel = selector(kind, ".text")?;
     for a in root.select(&files) {
         let href = a.value().attr("href").unwrap_or_default();
-        let name = html::first(a, &name_sel)
-            .and_then(opt_text)
-            .or_else(|| js_arg(href, 2))
-            .or_else(|| opt_text(a));
+        let name = html::first(a, &name_sel).and_then(opt_text).or_else(|| js_arg(href, 2)).or_else(|| opt_text(a));
         let Some(name) = name else { continue };
         // The byte size is the call's 4th argument; `(352.5KB)` is only its display.
         let size = js_arg(href, 3).and_then(|s| s.parse().ok());
@@ -136,19 +128,11 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             p.attachments.push(RawAttachment { name, url: None, size });
         }
     }
-    Ok(Page {
-        programs: vec![p],
-        ..Page::default()
-    })
+    Ok(Page { programs: vec![p], ..Page::default() })
 }
 
 /// The `n`th quoted argument of a JS call like `f('a','b','c' ,'360999')`.
 fn js_arg(call: &str, n: usize) -> Option<String> {
     let args = call.split_once('(')?.1;
-    args.split('\'')
-        .skip(1)
-        .step_by(2)
-        .nth(n)
-        .map(normalize::clean_line)
-        .filter(|s| !s.is_empty())
+    args.split('\'').skip(1).step_by(2).nth(n).map(normalize::clean_line).filter(|s| !s.is_empty())
 }

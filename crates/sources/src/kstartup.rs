@@ -26,9 +26,7 @@ fn field(item: &Value, key: &str) -> Option<String> {
 }
 
 fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key)
-        .map(|s| normalize::clean_line(&s))
-        .filter(|s| !s.is_empty())
+    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
 }
 
 fn number(v: Option<&Value>) -> Option<u64> {
@@ -65,9 +63,7 @@ fn with_scheme(url: &str) -> Option<String> {
 /// arrangement: the code (e.g. `SERVICE_KEY_IS_NOT_REGISTERED_ERROR`) is whichever of
 /// `errMsg`/`returnAuthMsg` is an upper-case identifier.
 pub(crate) fn data_go_kr_error(value: &Value) -> Option<ParseError> {
-    let header = value
-        .get("OpenAPI_ServiceResponse")
-        .and_then(|r| r.get("cmmMsgHeader"))?;
+    let header = value.get("OpenAPI_ServiceResponse").and_then(|r| r.get("cmmMsgHeader"))?;
     let err = field(header, "errMsg").unwrap_or_default();
     let auth = field(header, "returnAuthMsg").unwrap_or_default();
     let reason = field(header, "returnReasonCode").unwrap_or_default();
@@ -75,11 +71,8 @@ pub(crate) fn data_go_kr_error(value: &Value) -> Option<ParseError> {
 }
 
 fn envelope_error(err: String, auth: String, reason: String) -> ParseError {
-    let is_code = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    };
+    let is_code =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
     let (code, message) = if is_code(&err) {
         (err, auth)
     } else if is_code(&auth) {
@@ -87,21 +80,14 @@ fn envelope_error(err: String, auth: String, reason: String) -> ParseError {
     } else {
         (reason.clone(), format!("{err} {auth}").trim().to_string())
     };
-    ParseError::ApiError {
-        code,
-        message: format!("{message} (returnReasonCode {reason})"),
-    }
+    ParseError::ApiError { code, message: format!("{message} (returnReasonCode {reason})") }
 }
 
 fn split_list(raw: Option<String>, kind: &str, out: &mut Vec<EligibilityCode>) {
     for part in raw.iter().flat_map(|r| r.split(',')) {
         let v = normalize::clean_line(part);
         if !v.is_empty() {
-            out.push(EligibilityCode {
-                kind: kind.into(),
-                code: v.clone(),
-                label: Some(v),
-            });
+            out.push(EligibilityCode { kind: kind.into(), code: v.clone(), label: Some(v) });
         }
     }
 }
@@ -114,36 +100,26 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     p.agency = line(item, "pbanc_ntrp_nm");
     p.category = line(item, "supt_biz_clsfc");
     p.regions_raw = line(item, "supt_regin");
-    let targets: Vec<String> = ["aply_trgt", "biz_enyy", "biz_trgt_age", "aply_trgt_ctnt"]
-        .iter()
-        .filter_map(|k| field(item, k))
-        .collect();
+    let targets: Vec<String> =
+        ["aply_trgt", "biz_enyy", "biz_trgt_age", "aply_trgt_ctnt"].iter().filter_map(|k| field(item, k)).collect();
     p.target_raw = (!targets.is_empty()).then(|| targets.join("\n"));
     let begin = date(line(item, "pbanc_rcpt_bgng_dt"));
     let end = date(line(item, "pbanc_rcpt_end_dt"));
     if begin.is_some() || end.is_some() {
-        p.period_raw = Some(format!(
-            "{} ~ {}",
-            begin.clone().unwrap_or_default(),
-            end.unwrap_or_default()
-        ));
+        p.period_raw = Some(format!("{} ~ {}", begin.clone().unwrap_or_default(), end.unwrap_or_default()));
     }
     // The API has no posting date; reception start is the closest it publishes.
     p.published_raw = begin;
     let mut body = field(item, "pbanc_ctnt").unwrap_or_default();
-    for (label, key) in [
-        ("사업 안내", "biz_gdnc_url"),
-        ("신청 페이지", "biz_aply_url"),
-        ("온라인 접수", "aply_mthd_onli_rcpt_istc"),
-    ] {
+    for (label, key) in
+        [("사업 안내", "biz_gdnc_url"), ("신청 페이지", "biz_aply_url"), ("온라인 접수", "aply_mthd_onli_rcpt_istc")]
+    {
         if let Some(url) = field(item, key).and_then(|u| with_scheme(&u)) {
             body.push_str(&format!("\n\n{label}: {url}"));
         }
     }
     p.body_html = Some(body.trim().to_string()).filter(|b| !b.is_empty());
-    p.source_url = field(item, "detl_pg_url")
-        .and_then(|u| with_scheme(&u))
-        .or_else(|| Some(view_url(&sn)));
+    p.source_url = field(item, "detl_pg_url").and_then(|u| with_scheme(&u)).or_else(|| Some(view_url(&sn)));
     split_list(field(item, "aply_trgt"), "applicant_type", &mut p.eligibility);
     split_list(field(item, "biz_enyy"), "business_age", &mut p.eligibility);
     split_list(field(item, "biz_trgt_age"), "representative_age", &mut p.eligibility);
@@ -179,11 +155,7 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         let root = xml::parse(trimmed).map_err(|e| ParseError::malformed(kind, e))?;
         if let Some(header) = root.descendants_named("cmmMsgHeader").into_iter().next() {
             let get = |n: &str| header.child_text(n).unwrap_or_default();
-            return Err(envelope_error(
-                get("errMsg"),
-                get("returnAuthMsg"),
-                get("returnReasonCode"),
-            ));
+            return Err(envelope_error(get("errMsg"), get("returnAuthMsg"), get("returnReasonCode")));
         }
         if root.descendants_named("data").is_empty() && root.descendants_named("item").is_empty() {
             return Err(ParseError::malformed(kind, "<data>/<item> 없음 / no <data> or <item>"));
@@ -213,10 +185,8 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
             _ => return Err(ParseError::malformed(kind, "JSON 객체가 아님 / not a JSON object")),
         }
     };
-    let mut page = Page {
-        total: number(meta.get("totalCount")).or_else(|| number(meta.get("matchCount"))),
-        ..Page::default()
-    };
+    let mut page =
+        Page { total: number(meta.get("totalCount")).or_else(|| number(meta.get("matchCount"))), ..Page::default() };
     for row in &rows {
         if let Some(p) = program(row, ctx) {
             if let Some(u) = &p.source_url {
@@ -238,15 +208,9 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
 fn next_url(fetched: &str, n: u64) -> String {
     match url::Url::parse(fetched) {
         Ok(mut url) => {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, _)| k != "page")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(pairs)
-                .append_pair("page", &n.to_string());
+            let pairs: Vec<(String, String)> =
+                url.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs).append_pair("page", &n.to_string());
             url.to_string()
         }
         Err(_) => format!("page={n}"),
@@ -274,12 +238,7 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
             .unwrap_or_default();
         fields.push((text(tit), value));
     }
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(l, v)| l == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
-    };
+    let get = |name: &str| fields.iter().find(|(l, v)| l == name && !v.is_empty()).map(|(_, v)| v.clone());
     let mut p = RawProgram::new(ctx, kind, sn.clone(), title);
     p.period_raw = get("신청기간");
     p.target_raw = get("신청대상");
@@ -299,15 +258,10 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
         let Some(name) = html::first(li, &name_sel).and_then(opt_text) else {
             continue;
         };
-        let url = html::first(li, &down_sel)
-            .and_then(|a| a.value().attr("href"))
-            .and_then(|h| absolute_url(base, h));
+        let url = html::first(li, &down_sel).and_then(|a| a.value().attr("href")).and_then(|h| absolute_url(base, h));
         if !p.attachments.iter().any(|a| a.name == name) {
             p.attachments.push(RawAttachment { name, url, size: None });
         }
     }
-    Ok(Page {
-        programs: vec![p],
-        ..Page::default()
-    })
+    Ok(Page { programs: vec![p], ..Page::default() })
 }

@@ -179,11 +179,7 @@ pub struct ParseContext {
 
 impl ParseContext {
     pub fn new(source: impl Into<String>, url: impl Into<String>) -> Self {
-        ParseContext {
-            source: source.into(),
-            url: url.into(),
-            ..ParseContext::default()
-        }
+        ParseContext { source: source.into(), url: url.into(), ..ParseContext::default() }
     }
 
     pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {

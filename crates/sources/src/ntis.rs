@@ -72,16 +72,10 @@ pub(crate) fn parse_rss(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
         p.ministry = item.child_text("author");
         p.agency = item.child_text("category");
         p.category = Some(CATEGORY.into());
-        p.period_raw = period(
-            item.child_text("appbegin").as_deref(),
-            item.child_text("appdue").as_deref(),
-        );
+        p.period_raw = period(item.child_text("appbegin").as_deref(), item.child_text("appdue").as_deref());
         p.budget_raw = budget(item.child_text("budget"));
         p.published_raw = item.child_text("pubDate");
-        p.source_url = link
-            .as_deref()
-            .and_then(|l| absolute_url(base(ctx), l))
-            .or_else(|| Some(view_url(&uid)));
+        p.source_url = link.as_deref().and_then(|l| absolute_url(base(ctx), l)).or_else(|| Some(view_url(&uid)));
         page.detail_urls.push(view_url(&uid));
         page.programs.push(p);
     }
@@ -119,18 +113,11 @@ fn labels(doc: &Html) -> Vec<(String, String)> {
     };
     let mut out = Vec::new();
     for item in doc.root_element().select(&li) {
-        let Some(label_el) = item
-            .children()
-            .filter_map(ElementRef::wrap)
-            .find(|c| c.value().name() == "span")
-        else {
+        let Some(label_el) = item.children().filter_map(ElementRef::wrap).find(|c| c.value().name() == "span") else {
             continue;
         };
         let label = text(label_el);
-        let Some(label) = label
-            .strip_suffix(':')
-            .or_else(|| label.split_once(':').map(|(l, _)| l))
-        else {
+        let Some(label) = label.strip_suffix(':').or_else(|| label.split_once(':').map(|(l, _)| l)) else {
             continue;
         };
         let value: Vec<String> = item
@@ -159,24 +146,20 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
         .ok_or_else(|| html::missing(kind, &doc, "roRndUid 없음 / no roRndUid on the page or URL"))?;
     let fields = labels(&doc);
     let get = |names: &[&str]| {
-        fields
-            .iter()
-            .find(|(l, v)| names.contains(&l.as_str()) && !v.is_empty())
-            .map(|(_, v)| v.clone())
+        fields.iter().find(|(l, v)| names.contains(&l.as_str()) && !v.is_empty()).map(|(_, v)| v.clone())
     };
     let mut p = RawProgram::new(ctx, kind, uid.clone(), title);
     p.ministry = get(&["부처명", "소관부처"]);
     p.agency = get(&["공고기관명", "전문기관", "전문기관명"]);
     p.category = Some(CATEGORY.into());
     let deadline_time = get(&["접수마감시간"]);
-    p.period_raw = period(
-        get(&["접수일", "접수시작일"]).as_deref(),
-        get(&["마감일", "접수마감일"]).as_deref(),
-    )
-    .map(|per| match &deadline_time {
-        Some(t) => format!("{per} {t}"),
-        None => per,
-    });
+    p.period_raw =
+        period(get(&["접수일", "접수시작일"]).as_deref(), get(&["마감일", "접수마감일"]).as_deref()).map(|per| {
+            match &deadline_time {
+                Some(t) => format!("{per} {t}"),
+                None => per,
+            }
+        });
     p.budget_raw = budget(get(&["공고금액"]));
     p.published_raw = get(&["공고일"]);
     // First the editor's content, else the whole 공고내용 box.
@@ -196,12 +179,8 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
         let Some(name) = opt_text(a) else { continue };
         let sn = a.value().attr("onclick").and_then(|o| {
             let inner = o.split("fn_fileDownload(").nth(1)?;
-            let id: String = inner
-                .chars()
-                .skip_while(|c| !c.is_ascii_digit())
-                .take_while(char::is_ascii_digit)
-                .take(20)
-                .collect();
+            let id: String =
+                inner.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).take(20).collect();
             (!id.is_empty()).then_some(id)
         });
         let url = match (&download, sn) {
@@ -215,9 +194,8 @@ pub(crate) fn parse_detail(body: &[u8], ctx: &ParseContext) -> Result<Page, Pars
     let mut page = Page::default();
     // The IRIS announcement this call is published from, for the fuller record.
     let link_sel = selector(kind, "a[href*='retrieveBsnsAncmView']")?;
-    if let Some(iris) = root
-        .select(&link_sel)
-        .find_map(|a| a.value().attr("href").and_then(|h| absolute_url(base(ctx), h)))
+    if let Some(iris) =
+        root.select(&link_sel).find_map(|a| a.value().attr("href").and_then(|h| absolute_url(base(ctx), h)))
     {
         page.detail_urls.push(iris);
     }
@@ -300,10 +278,7 @@ fn parse_list_html(text: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
         let cells: Vec<ElementRef<'_>> = row.select(&td).collect();
         let Some((a, uid)) = row.select(&link).find_map(|a| {
             let v = a.value();
-            let uid = v
-                .attr("href")
-                .and_then(uid_of)
-                .or_else(|| v.attr("onclick").and_then(onclick_uid))?;
+            let uid = v.attr("href").and_then(uid_of).or_else(|| v.attr("onclick").and_then(onclick_uid))?;
             Some((a, uid))
         }) else {
             continue;
@@ -344,10 +319,7 @@ fn onclick_uid(onclick: &str) -> Option<String> {
     if let Some(uid) = uid_of(onclick) {
         return Some(uid);
     }
-    onclick
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() >= 5)
-        .map(str::to_string)
+    onclick.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() >= 5).map(str::to_string)
 }
 
 /// `전체 10,230건`-style counters.
@@ -356,9 +328,7 @@ fn total_count(doc: &Html) -> Option<u64> {
     doc.root_element().select(&sel).find_map(|e| {
         let t = text(e);
         let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-        (t.contains('건') || t.contains("전체"))
-            .then(|| digits.parse().ok())
-            .flatten()
+        (t.contains('건') || t.contains("전체")).then(|| digits.parse().ok()).flatten()
     })
 }
 
@@ -367,13 +337,10 @@ fn total_count(doc: &Html) -> Option<u64> {
 fn next_page_index(doc: &Html, ctx: &ParseContext) -> Option<String> {
     let root = doc.root_element();
     let paging = html::first(root, &selector(Kind::NtisList, ".paging, .pagination, .page").ok()?)?;
-    let current: u64 = html::first(
-        paging,
-        &selector(Kind::NtisList, "strong, .on, .active, [aria-current]").ok()?,
-    )
-    .map(text)?
-    .parse()
-    .ok()?;
+    let current: u64 = html::first(paging, &selector(Kind::NtisList, "strong, .on, .active, [aria-current]").ok()?)
+        .map(text)?
+        .parse()
+        .ok()?;
     let next = current + 1;
     let a = selector(Kind::NtisList, "a").ok()?;
     let has_next = paging.select(&a).any(|l| text(l) == next.to_string());
@@ -381,14 +348,8 @@ fn next_page_index(doc: &Html, ctx: &ParseContext) -> Option<String> {
         return None;
     }
     let mut url = url::Url::parse(base(ctx)).ok()?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != "pageIndex")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(pairs)
-        .append_pair("pageIndex", &next.to_string());
+    let pairs: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| k != "pageIndex").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs).append_pair("pageIndex", &next.to_string());
     Some(url.to_string())
 }

@@ -35,14 +35,11 @@ fn field(item: &Value, key: &str) -> Option<String> {
 }
 
 fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key)
-        .map(|s| normalize::clean_line(&s))
-        .filter(|s| !s.is_empty())
+    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
 }
 
 fn pipes(s: Option<String>) -> Vec<String> {
-    s.map(|s| s.split('|').map(normalize::clean_line).collect())
-        .unwrap_or_default()
+    s.map(|s| s.split('|').map(normalize::clean_line).collect()).unwrap_or_default()
 }
 
 fn eligibility(item: &Value) -> Vec<EligibilityCode> {
@@ -60,11 +57,7 @@ fn eligibility(item: &Value) -> Vec<EligibilityCode> {
                     .flatten()
                     .map(|r| r.label_ko().to_string())
             });
-            out.push(EligibilityCode {
-                kind: (*kind).into(),
-                code: code.clone(),
-                label,
-            });
+            out.push(EligibilityCode { kind: (*kind).into(), code: code.clone(), label });
         }
     }
     out
@@ -72,10 +65,7 @@ fn eligibility(item: &Value) -> Vec<EligibilityCode> {
 
 /// Region names as published plus the 시도 of every area code, comma-joined.
 fn regions(item: &Value) -> Option<String> {
-    let mut parts: Vec<String> = pipes(field(item, "areaNm"))
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect();
+    let mut parts: Vec<String> = pipes(field(item, "areaNm")).into_iter().filter(|p| !p.is_empty()).collect();
     for code in pipes(field(item, "areaCd")) {
         if let Some(region) = normalize::region_from_bjd_code(&code) {
             if !normalize::parse_regions(&parts.join(",")).contains(&region) {
@@ -120,14 +110,10 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     };
     p.budget_raw = line(item, "sportMg").or_else(|| line(item, "maxSportAmt"));
     p.published_raw = line(item, "creatDt");
-    let body: Vec<String> = ["policyCnts", "sportCnts"]
-        .iter()
-        .filter_map(|k| field(item, k))
-        .collect();
+    let body: Vec<String> = ["policyCnts", "sportCnts"].iter().filter_map(|k| field(item, k)).collect();
     p.body_html = (!body.is_empty()).then(|| body.join("\n\n"));
-    p.source_url = field(item, "pblancDtlUrl")
-        .and_then(|u| absolute_url(SITE, &u))
-        .or_else(|| Some(format!("{VIEW}{id}")));
+    p.source_url =
+        field(item, "pblancDtlUrl").and_then(|u| absolute_url(SITE, &u)).or_else(|| Some(format!("{VIEW}{id}")));
     attachments(item, &mut p.attachments);
     p.eligibility = eligibility(item);
     Some(p)
@@ -138,10 +124,7 @@ pub(crate) fn parse_api(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseEr
     let text = html::decode(body, ctx.content_type.as_deref())?;
     let value: Value = serde_json::from_str(text.trim()).map_err(|e| ParseError::malformed(kind, e.to_string()))?;
     if let Some(code) = field(&value, "resultCd").filter(|c| c != "0" && c != "00") {
-        return Err(ParseError::ApiError {
-            code,
-            message: field(&value, "resultMsg").unwrap_or_default(),
-        });
+        return Err(ParseError::ApiError { code, message: field(&value, "resultMsg").unwrap_or_default() });
     }
     let rows = value
         .get("data")

@@ -36,16 +36,11 @@ impl Element {
 
     /// A child's text on one line, `None` when absent or blank.
     pub fn child_text(&self, name: &str) -> Option<String> {
-        self.child(name)
-            .map(|c| clean_line(&c.text()))
-            .filter(|t| !t.is_empty())
+        self.child(name).map(|c| clean_line(&c.text())).filter(|t| !t.is_empty())
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every descendant with this name, in document order (iterative).
@@ -71,18 +66,9 @@ fn start(e: &BytesStart<'_>) -> Element {
     let attrs = e
         .attributes()
         .flatten()
-        .map(|a| {
-            (
-                local_name(a.key.as_ref()),
-                decode_entities(&String::from_utf8_lossy(&a.value)),
-            )
-        })
+        .map(|a| (local_name(a.key.as_ref()), decode_entities(&String::from_utf8_lossy(&a.value))))
         .collect();
-    Element {
-        name: local_name(e.name().as_ref()),
-        attrs,
-        ..Element::default()
-    }
+    Element { name: local_name(e.name().as_ref()), attrs, ..Element::default() }
 }
 
 /// Parses a whole document; the returned element is a nameless root holding the top element.

@@ -8,19 +8,12 @@ use common::{bizinfo_2012_detail, bizinfo_2012_list, ctx, ok};
 use sources::{parse, Kind, ParseError};
 
 fn api_ctx() -> sources::ParseContext {
-    ctx(
-        "bizinfo",
-        "https://www.bizinfo.go.kr/uss/rss/bizinfoApi.do?dataType=json",
-    )
+    ctx("bizinfo", "https://www.bizinfo.go.kr/uss/rss/bizinfoApi.do?dataType=json")
 }
 
 #[test]
 fn native_flat_json_array() {
-    let page = ok(
-        Kind::BizinfoApi,
-        "bizinfo-native-api-jsonArray-sample-5items.json",
-        &api_ctx(),
-    );
+    let page = ok(Kind::BizinfoApi, "bizinfo-native-api-jsonArray-sample-5items.json", &api_ctx());
     assert_eq!(page.programs.len(), 5);
     assert_eq!(page.total, Some(1443));
     let p = &page.programs[0];
@@ -32,11 +25,7 @@ fn native_flat_json_array() {
     assert!(p.regions_raw.as_deref().unwrap_or_default().contains("경기"));
     // Two @-joined files plus the print version.
     assert_eq!(p.attachments.len(), 3);
-    assert!(p.attachments[1]
-        .url
-        .as_deref()
-        .unwrap_or_default()
-        .ends_with("fileSn=1"));
+    assert!(p.attachments[1].url.as_deref().unwrap_or_default().ends_with("fileSn=1"));
     // One item has no fileNm/flpthNm at all.
     assert!(page
         .programs
@@ -58,21 +47,11 @@ fn native_item_envelope_written_by_hand() {
 
 #[test]
 fn data_go_kr_mirror() {
-    let page = ok(
-        Kind::BizinfoApi,
-        "bizinfo-datagokr-user-sample-10items-sanitized.json",
-        &api_ctx(),
-    );
+    let page = ok(Kind::BizinfoApi, "bizinfo-datagokr-user-sample-10items-sanitized.json", &api_ctx());
     assert_eq!(page.programs.len(), 10);
     assert_eq!(page.total, Some(1518));
-    assert!(page
-        .programs
-        .iter()
-        .any(|p| p.period_raw.as_deref() == Some("예산 소진시까지")));
-    assert!(page
-        .programs
-        .iter()
-        .any(|p| p.agency.as_deref() == Some("기초자치단체")));
+    assert!(page.programs.iter().any(|p| p.period_raw.as_deref() == Some("예산 소진시까지")));
+    assert!(page.programs.iter().any(|p| p.agency.as_deref() == Some("기초자치단체")));
     for p in &page.programs {
         assert!(p.external_id.starts_with("PBLN_"));
         assert!(p.body_html.is_some());
@@ -84,15 +63,9 @@ fn invalid_json_is_malformed_so_the_caller_falls_back_to_rss() {
     let bad = br#"{"jsonArray":[{"pblancId":PBLN_1,"pblancNm":unquoted}]}"#;
     assert!(matches!(
         parse(Kind::BizinfoApi, bad, &api_ctx()),
-        Err(ParseError::Malformed {
-            kind: Kind::BizinfoApi,
-            ..
-        })
+        Err(ParseError::Malformed { kind: Kind::BizinfoApi, .. })
     ));
-    assert!(matches!(
-        parse(Kind::BizinfoApi, b"{\"other\":[]}", &api_ctx()),
-        Err(ParseError::Malformed { .. })
-    ));
+    assert!(matches!(parse(Kind::BizinfoApi, b"{\"other\":[]}", &api_ctx()), Err(ParseError::Malformed { .. })));
 }
 
 #[test]
@@ -108,10 +81,7 @@ fn rss_written_from_documentation() {
     assert_eq!(p.period_raw.as_deref(), Some("2026-09-23 ~ 2026-10-08"));
     assert!(p.body_html.as_deref().unwrap_or_default().starts_with("<p>"));
     assert_eq!(p.attachments.len(), 1);
-    assert_eq!(
-        page.programs[1].title,
-        "2026년 예산 소진형 경영개선 지원사업 공고 & 안내"
-    );
+    assert_eq!(page.programs[1].title, "2026년 예산 소진형 경영개선 지원사업 공고 & 안내");
 }
 
 #[test]
@@ -128,11 +98,7 @@ fn legacy_2012_euc_kr_list_page() {
             "2012년 신사업 비즈니스모델 개발 및 사업화 지원사업 추가모집",
         ]
     );
-    let dates: Vec<_> = page
-        .programs
-        .iter()
-        .filter_map(|p| p.published_raw.as_deref())
-        .collect();
+    let dates: Vec<_> = page.programs.iter().filter_map(|p| p.published_raw.as_deref()).collect();
     assert_eq!(dates, ["2012.06.14", "2012.06.13", "2012.06.07"]);
     assert_eq!(page.programs[0].agency.as_deref(), Some("대전경제통.."));
     // All rows share one link in this saved page; ids stay distinct and stable.
@@ -142,34 +108,19 @@ fn legacy_2012_euc_kr_list_page() {
 
 #[test]
 fn legacy_2012_euc_kr_detail_page() {
-    let c = ctx(
-        "bizinfo",
-        "http://www.bizinfo.go.kr/userPolicyInfoView.do?policyCodeId=PI000123",
-    )
-    .with_selectors(bizinfo_2012_detail());
-    let page = ok(
-        Kind::GenericHtmlDetail,
-        "bizinfo-2012-detail-venture-item-euckr.html",
-        &c,
-    );
+    let c = ctx("bizinfo", "http://www.bizinfo.go.kr/userPolicyInfoView.do?policyCodeId=PI000123")
+        .with_selectors(bizinfo_2012_detail());
+    let page = ok(Kind::GenericHtmlDetail, "bizinfo-2012-detail-venture-item-euckr.html", &c);
     let p = &page.programs[0];
     assert_eq!(p.external_id, "PI000123");
     assert_eq!(p.title, "2012년도 투자연계 멘토링 초기기업 기술개발사업 시행계획");
     assert_eq!(p.period_raw.as_deref(), Some("2012-06-12 ~ 2012-07-31"));
     assert_eq!(p.attachments.len(), 1);
     assert!(p.attachments[0].name.starts_with("(제2012-143호)"));
-    assert!(p.attachments[0]
-        .url
-        .as_deref()
-        .unwrap_or_default()
-        .starts_with("http://www.bizinfo.go.kr/download?"));
+    assert!(p.attachments[0].url.as_deref().unwrap_or_default().starts_with("http://www.bizinfo.go.kr/download?"));
     assert!(p.body_html.as_deref().unwrap_or_default().contains("엔젤투자"));
     // Also when the charset only comes from the Content-Type header.
     let c2 = c.clone().with_content_type("text/html; charset=EUC-KR");
-    let page2 = ok(
-        Kind::GenericHtmlDetail,
-        "bizinfo-2012-detail-venture-item-euckr.html",
-        &c2,
-    );
+    let page2 = ok(Kind::GenericHtmlDetail, "bizinfo-2012-detail-venture-item-euckr.html", &c2);
     assert_eq!(page2.programs[0].title, p.title);
 }

@@ -9,11 +9,8 @@ use sources::{parse, HtmlSelectors, Kind, ParseError};
 
 #[test]
 fn board_with_jsessionid_and_next_page() {
-    let c = ctx(
-        "smtech",
-        "https://www.smtech.go.kr/front/ifg/no/notice02_list.do;jsessionid=XYZ",
-    )
-    .with_selectors(smtech_list());
+    let c = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do;jsessionid=XYZ")
+        .with_selectors(smtech_list());
     let page = ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c);
     assert_eq!(page.programs.len(), 2);
     let p = &page.programs[0];
@@ -29,10 +26,7 @@ fn board_with_jsessionid_and_next_page() {
     );
     assert_eq!(p.period_raw.as_deref(), Some("2026.02.09 ~ 2026.03.09"));
     assert_eq!(p.agency.as_deref(), Some("중소벤처기업부"));
-    assert_eq!(
-        page.next_page.as_deref(),
-        Some("https://www.smtech.go.kr/front/ifg/no/notice02_list.do?pageIndex=2")
-    );
+    assert_eq!(page.next_page.as_deref(), Some("https://www.smtech.go.kr/front/ifg/no/notice02_list.do?pageIndex=2"));
     assert!(page.detail_urls.iter().all(|u| !u.contains("jsessionid")));
 }
 
@@ -77,26 +71,15 @@ fn selectors_are_configuration() {
     .expect("toml");
     assert_eq!(cfg.id_param.as_deref(), Some("ancmId"));
     let c = ctx("smtech", "https://www.smtech.go.kr/front/ifg/no/notice02_list.do").with_selectors(cfg);
-    assert_eq!(
-        ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c)
-            .programs
-            .len(),
-        2
-    );
+    assert_eq!(ok(Kind::GenericHtmlList, "written-agency-smtech-list.html", &c).programs.len(), 2);
 
     let missing = ctx("x", "https://x.kr/");
-    assert!(matches!(
-        parse(Kind::GenericHtmlList, b"<html></html>", &missing),
-        Err(ParseError::Selectors { .. })
-    ));
+    assert!(matches!(parse(Kind::GenericHtmlList, b"<html></html>", &missing), Err(ParseError::Selectors { .. })));
     let bad = ctx("x", "https://x.kr/").with_selectors(HtmlSelectors {
         item: "tr[".into(),
         title: "a".into(),
         link: "a".into(),
         ..HtmlSelectors::default()
     });
-    assert!(matches!(
-        parse(Kind::GenericHtmlList, b"<html></html>", &bad),
-        Err(ParseError::Selectors { .. })
-    ));
+    assert!(matches!(parse(Kind::GenericHtmlList, b"<html></html>", &bad), Err(ParseError::Selectors { .. })));
 }

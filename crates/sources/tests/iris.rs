@@ -11,17 +11,11 @@ fn detail_page() {
     let page = ok(
         Kind::IrisDetail,
         "iris-detail-ancmId-022737-abridged.html",
-        &ctx(
-            "iris",
-            "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=022737",
-        ),
+        &ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=022737"),
     );
     let p = &page.programs[0];
     assert_eq!(p.external_id, "022737");
-    assert_eq!(
-        p.title,
-        "2026년 휴먼프론티어과학프로그램(HFSP) 협력사업(사전지원) 신규과제 공고"
-    );
+    assert_eq!(p.title, "2026년 휴먼프론티어과학프로그램(HFSP) 협력사업(사전지원) 신규과제 공고");
     assert_eq!(p.ministry.as_deref(), Some("과학기술정보통신부"));
     assert_eq!(p.agency.as_deref(), Some("한국연구재단"));
     assert_eq!(p.period_raw.as_deref(), Some("2026-06-30 ~ 2026-07-31"));
@@ -39,10 +33,7 @@ fn list_json_written_from_documentation() {
     let page = ok(
         Kind::IrisList,
         "written-iris-list-retrieveBsnsAncmBtinSituList.json",
-        &ctx(
-            "iris",
-            "https://www.iris.go.kr/contents/retrieveBsnsAncmBtinSituList.do",
-        ),
+        &ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmBtinSituList.do"),
     );
     assert_eq!(page.programs.len(), 3);
     assert_eq!(page.total, Some(32));
@@ -59,14 +50,8 @@ fn list_json_written_from_documentation() {
 
 #[test]
 fn a_page_without_fields_is_not_an_announcement() {
-    let c = ctx(
-        "iris",
-        "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=1",
-    );
+    let c = ctx("iris", "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=1");
     let err = sources::parse(Kind::IrisDetail, b"<html><body><p>hello</p></body></html>", &c).unwrap_err();
-    assert!(
-        matches!(err, sources::ParseError::NotAnAnnouncementPage { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, sources::ParseError::NotAnAnnouncementPage { .. }), "{err}");
     assert!(sources::parse(Kind::IrisList, b"{\"x\":1}", &c).is_err());
 }

@@ -24,10 +24,7 @@ fn rss_feed() {
     assert_eq!(first.period_raw.as_deref(), Some("2026-08-21 ~ 2026-09-21"));
     assert_eq!(first.budget_raw.as_deref(), Some("510000000"));
     assert_eq!(first.published_raw.as_deref(), Some("2026.08.21"));
-    assert_eq!(
-        first.source_url.as_deref(),
-        Some("https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1276553")
-    );
+    assert_eq!(first.source_url.as_deref(), Some("https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1276553"));
     // budget 0 means "not published".
     assert_eq!(page.programs[1].budget_raw, None);
     assert_eq!(page.programs[1].title, "2027년 소방안전R&D 통합 기술수요조사");
@@ -41,10 +38,7 @@ fn detail_page() {
     let page = ok(
         Kind::NtisDetail,
         "ntis-detail-roRndUid-1206594-connect.html",
-        &ctx(
-            "ntis",
-            "https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1206594",
-        ),
+        &ctx("ntis", "https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1206594"),
     );
     assert_eq!(page.programs.len(), 1);
     let p = &page.programs[0];
@@ -86,15 +80,8 @@ fn scraped_list_rows() {
     let first = &page.programs[0];
     assert_eq!(first.external_id, "1247708");
     assert_eq!(first.period_raw.as_deref(), Some("2025.09.08 ~ 2025.09.23"));
-    assert_eq!(
-        first.source_url.as_deref(),
-        Some("https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1247708")
-    );
-    let suffixed = page
-        .programs
-        .iter()
-        .find(|p| p.external_id == "1246516")
-        .expect("row 1246516");
+    assert_eq!(first.source_url.as_deref(), Some("https://www.ntis.go.kr/rndgate/eg/un/ra/view.do?roRndUid=1247708"));
+    let suffixed = page.programs.iter().find(|p| p.external_id == "1246516").expect("row 1246516");
     assert_eq!(
         suffixed.title,
         "(재공고) 2025년도 최고급AI해외인재유치지원 사업 공고_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)"
@@ -115,16 +102,11 @@ fn list_html_written_from_documentation() {
     let ids: Vec<_> = page.programs.iter().map(|p| p.external_id.as_str()).collect();
     assert_eq!(ids, ["1276553", "1246516", "1247264"]);
     assert_eq!(page.programs[0].title, "2026년 사회문제해결형 R&BD 지원사업 시행 공고");
-    assert!(page.programs[1]
-        .title
-        .ends_with("_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)"));
+    assert!(page.programs[1].title.ends_with("_(2025)최고급AI해외인재유치지원(최초공고 선정기관 접수용)"));
     assert_eq!(page.programs[2].ministry.as_deref(), Some("산업통상자원부"));
     assert_eq!(page.programs[2].period_raw.as_deref(), Some("2025.09.01 ~ 2025.09.03"));
     assert_eq!(page.total, Some(10230));
-    assert_eq!(
-        page.next_page.as_deref(),
-        Some("https://www.ntis.go.kr/rndgate/eg/un/ra/mng.do?pageIndex=2")
-    );
+    assert_eq!(page.next_page.as_deref(), Some("https://www.ntis.go.kr/rndgate/eg/un/ra/mng.do?pageIndex=2"));
 }
 
 #[test]

@@ -20,11 +20,8 @@ fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
 
 fn every_kind(body: &[u8], ctx: &ParseContext) {
     for kind in Kind::ALL {
-        let with_selectors = if ctx.selectors.is_some() {
-            ctx.clone()
-        } else {
-            ctx.clone().with_selectors(common::smtech_list())
-        };
+        let with_selectors =
+            if ctx.selectors.is_some() { ctx.clone() } else { ctx.clone().with_selectors(common::smtech_list()) };
         let _ = parse(kind, body, &with_selectors);
     }
 }
@@ -66,9 +63,7 @@ fn random_and_hostile_bytes_never_panic() {
         b"<rss><channel><item><link>?roRndUid=</link><title>&#0;&#xD800;&bogus;</title></item></channel></rss>"
             .to_vec(),
         b"<meta charset=x-unknown-charset><p>\xB0\xA1</p>".to_vec(),
-        "<a href='view.do;jsessionid=?roRndUid=%FF%FE'>\u{FFFD}</a>"
-            .as_bytes()
-            .to_vec(),
+        "<a href='view.do;jsessionid=?roRndUid=%FF%FE'>\u{FFFD}</a>".as_bytes().to_vec(),
     ];
     for body in &hostile {
         every_kind(body, &ctx);

@@ -7,10 +7,7 @@ use common::{ctx, ok, run};
 use sources::{Kind, ParseError};
 
 fn c() -> sources::ParseContext {
-    ctx(
-        "sme24",
-        "https://www.smes.go.kr/fnct/apiReqst/extPblancInfo?strDt=20260301&endDt=20260331",
-    )
+    ctx("sme24", "https://www.smes.go.kr/fnct/apiReqst/extPblancInfo?strDt=20260301&endDt=20260331")
 }
 
 #[test]
@@ -23,35 +20,18 @@ fn programs_with_eligibility_codes() {
     assert_eq!(p.period_raw.as_deref(), Some("2026-03-03 ~ 2026-03-31"));
     assert_eq!(p.attachments.len(), 3);
     let codes: Vec<_> = p.eligibility.iter().map(|e| e.code.as_str()).collect();
-    for code in [
-        "CC10",
-        "CC20",
-        "SI01",
-        "SI02",
-        "EI02",
-        "OI01",
-        "OI02",
-        "EC01",
-        "EC02",
-        "1100000000",
-    ] {
+    for code in ["CC10", "CC20", "SI01", "SI02", "EI02", "OI01", "OI02", "EC01", "EC02", "1100000000"] {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
     let cc = p.eligibility.iter().find(|e| e.code == "CC20").expect("CC20");
-    assert_eq!(
-        (cc.kind.as_str(), cc.label.as_deref()),
-        ("company_scale", Some("중견기업"))
-    );
+    assert_eq!((cc.kind.as_str(), cc.label.as_deref()), ("company_scale", Some("중견기업")));
     // Regions: the names plus what the area codes say, without repeating a 시도.
     let regions = normalize::parse_regions(p.regions_raw.as_deref().unwrap_or_default());
     assert_eq!(regions, [normalize::Region::Seoul, normalize::Region::Busan]);
 
     // Only a code: the 시도 comes from the 법정동 prefix (51 = 강원특별자치도).
     let q = &page.programs[1];
-    assert_eq!(
-        normalize::parse_regions(q.regions_raw.as_deref().unwrap_or_default()),
-        [normalize::Region::Gangwon]
-    );
+    assert_eq!(normalize::parse_regions(q.regions_raw.as_deref().unwrap_or_default()), [normalize::Region::Gangwon]);
     let area = q.eligibility.iter().find(|e| e.kind == "area").expect("area");
     assert!(area.label.is_some());
     assert!(q.source_url.as_deref().unwrap_or_default().ends_with("261234700"));

@@ -67,29 +67,20 @@ impl ProgramItem {
             agency: p.agency.clone(),
             announcement_type: {
                 let t = AnnouncementType::from_code(&p.announcement_type).unwrap_or(AnnouncementType::Other);
-                CodeLabel {
-                    code: t.as_str().into(),
-                    label: t.label_ko().into(),
-                }
+                CodeLabel { code: t.as_str().into(), label: t.label_ko().into() }
             },
             category: p.category.clone(),
             regions: p
                 .regions
                 .iter()
                 .filter_map(|code| Region::from_code(code))
-                .map(|r| CodeLabel {
-                    code: r.as_str().into(),
-                    label: r.label_ko().into(),
-                })
+                .map(|r| CodeLabel { code: r.as_str().into(), label: r.label_ko().into() })
                 .collect(),
             target_types: p
                 .target_types
                 .iter()
                 .filter_map(|code| {
-                    target_label(code).map(|label| CodeLabel {
-                        code: code.clone(),
-                        label: label.into(),
-                    })
+                    target_label(code).map(|label| CodeLabel { code: code.clone(), label: label.into() })
                 })
                 .collect(),
             period: PeriodView::from(&p.period),

@@ -103,11 +103,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
 
 /// Turns a raw query string into a validated [`SearchQuery`].
 pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
-    let mut q = SearchQuery {
-        page: 1,
-        per_page: 20,
-        ..SearchQuery::default()
-    };
+    let mut q = SearchQuery { page: 1, per_page: 20, ..SearchQuery::default() };
     let mut within_days = None;
     let mut status = None;
     for (name, value) in url::form_urlencoded::parse(raw.as_bytes()) {
@@ -115,10 +111,7 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
         match name.as_ref() {
             "q" => {
                 if value.chars().count() > MAX_QUERY_CHARS {
-                    return Err(ApiError::bad(
-                        "q",
-                        format!("검색어는 {MAX_QUERY_CHARS}자 이하로 입력해 주세요"),
-                    ));
+                    return Err(ApiError::bad("q", format!("검색어는 {MAX_QUERY_CHARS}자 이하로 입력해 주세요")));
                 }
                 for word in value.split_whitespace() {
                     if !q.words.iter().any(|w| w == word) {
@@ -126,10 +119,7 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
                     }
                 }
                 if q.words.len() > MAX_WORDS {
-                    return Err(ApiError::bad(
-                        "q",
-                        format!("검색어는 {MAX_WORDS}단어까지 입력할 수 있습니다"),
-                    ));
+                    return Err(ApiError::bad("q", format!("검색어는 {MAX_WORDS}단어까지 입력할 수 있습니다")));
                 }
             }
             "status" => status = Some(value.to_string()),
@@ -138,12 +128,12 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
             "agency" => push_names(&mut q.agencies, value),
             "category" => push_names(&mut q.categories, value),
             "region" => push_codes(&mut q.regions, "region", value, |c| Region::from_code(c).is_some())?,
-            "target" => push_codes(&mut q.target_types, "target", value, |c| {
-                TARGET_TYPES.iter().any(|(t, _)| *t == c)
-            })?,
-            "type" => push_codes(&mut q.announcement_types, "type", value, |c| {
-                AnnouncementType::from_code(c).is_some()
-            })?,
+            "target" => {
+                push_codes(&mut q.target_types, "target", value, |c| TARGET_TYPES.iter().any(|(t, _)| *t == c))?
+            }
+            "type" => {
+                push_codes(&mut q.announcement_types, "type", value, |c| AnnouncementType::from_code(c).is_some())?
+            }
             "deadline_from" => q.deadline_from = Some(date("deadline_from", value)?),
             "deadline_to" => q.deadline_to = Some(date("deadline_to", value)?),
             "budget_min" => q.budget_min = Some(number("budget_min", value, 0, i64::MAX)?),
@@ -161,30 +151,17 @@ pub fn parse(raw: &str) -> Result<SearchQuery, ApiError> {
     q.status = match (status.as_deref(), within_days) {
         (None, None) => None,
         (None | Some(""), Some(_)) => {
-            return Err(ApiError::bad(
-                "within_days",
-                "within_days는 status=closing과 함께 씁니다",
-            ))
+            return Err(ApiError::bad("within_days", "within_days는 status=closing과 함께 씁니다"))
         }
-        (Some("closing"), days) => Some(StatusFilter::Closing {
-            within_days: days.unwrap_or(7),
-        }),
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad(
-                "within_days",
-                "within_days는 status=closing과 함께 씁니다",
-            ))
-        }
+        (Some("closing"), days) => Some(StatusFilter::Closing { within_days: days.unwrap_or(7) }),
+        (Some(_), Some(_)) => return Err(ApiError::bad("within_days", "within_days는 status=closing과 함께 씁니다")),
         (Some(""), None) => None,
         (Some("open"), None) => Some(StatusFilter::Open),
         (Some("upcoming"), None) => Some(StatusFilter::Upcoming),
         (Some("closed"), None) => Some(StatusFilter::Closed),
         (Some("unknown"), None) => Some(StatusFilter::Unknown),
         (Some(_), None) => {
-            return Err(ApiError::bad(
-                "status",
-                "상태는 open, closing, upcoming, closed, unknown 중 하나여야 합니다",
-            ))
+            return Err(ApiError::bad("status", "상태는 open, closing, upcoming, closed, unknown 중 하나여야 합니다"))
         }
     };
     if let (Some(from), Some(to)) = (q.deadline_from, q.deadline_to) {
@@ -228,14 +205,10 @@ where
 {
     match value.parse::<T>() {
         Ok(n) if n >= min && n <= max => Ok(n),
-        _ if max.to_string().len() > 12 => Err(ApiError::bad(
-            name,
-            format!("{name}은(는) {min} 이상의 정수여야 합니다"),
-        )),
-        _ => Err(ApiError::bad(
-            name,
-            format!("{name}은(는) {min}에서 {max} 사이의 정수여야 합니다"),
-        )),
+        _ if max.to_string().len() > 12 => {
+            Err(ApiError::bad(name, format!("{name}은(는) {min} 이상의 정수여야 합니다")))
+        }
+        _ => Err(ApiError::bad(name, format!("{name}은(는) {min}에서 {max} 사이의 정수여야 합니다"))),
     }
 }
 
@@ -275,10 +248,7 @@ mod tests {
         assert_eq!(bad_parameter("target=alien"), "target");
         assert_eq!(bad_parameter("type=lottery"), "type");
         assert_eq!(bad_parameter("deadline_from=2026-13-01"), "deadline_from");
-        assert_eq!(
-            bad_parameter("deadline_from=2026-12-01&deadline_to=2026-11-01"),
-            "deadline_to"
-        );
+        assert_eq!(bad_parameter("deadline_from=2026-12-01&deadline_to=2026-11-01"), "deadline_to");
         assert_eq!(bad_parameter("budget_min=-5"), "budget_min");
         assert_eq!(bad_parameter("budget_min=10&budget_max=5"), "budget_max");
         assert_eq!(bad_parameter("page=600&per_page=20"), "page");
@@ -288,17 +258,11 @@ mod tests {
 
     #[test]
     fn closing_takes_a_window() {
-        assert_eq!(
-            parse("status=closing").unwrap().status,
-            Some(StatusFilter::Closing { within_days: 7 })
-        );
+        assert_eq!(parse("status=closing").unwrap().status, Some(StatusFilter::Closing { within_days: 7 }));
         assert_eq!(
             parse("status=closing&within_days=14").unwrap().status,
             Some(StatusFilter::Closing { within_days: 14 })
         );
-        assert_eq!(
-            parse("region=seoul,busan&region=seoul").unwrap().regions,
-            vec!["seoul", "busan"]
-        );
+        assert_eq!(parse("region=seoul,busan&region=seoul").unwrap().regions, vec!["seoul", "busan"]);
     }
 }

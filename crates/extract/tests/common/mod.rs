@@ -5,10 +5,7 @@ use std::path::PathBuf;
 
 /// The real attachments, in `shared/` beside the repository (never copied into it).
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/real/attachments"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real/attachments"))
 }
 
 /// Reads one real attachment; a missing file is a test failure that says where it looked.

@@ -58,11 +58,7 @@ impl Server {
         let app = router.layer(middleware::from_fn(move |req: Request, next: Next| {
             let log = recorder.clone();
             async move {
-                let path = req
-                    .uri()
-                    .path_and_query()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_default();
+                let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
                 log.hits.lock().expect("log").push(Hit {
                     method: req.method().to_string(),
                     path,

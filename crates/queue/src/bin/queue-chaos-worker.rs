@@ -27,11 +27,7 @@ struct Chaos {
 
 impl Chaos {
     async fn run(&self, job: Job) -> Result<(), JobError> {
-        let sleep_ms = job
-            .payload
-            .get("sleep_ms")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+        let sleep_ms = job.payload.get("sleep_ms").and_then(serde_json::Value::as_u64).unwrap_or(0);
         let fail = job.payload.get("fail").and_then(serde_json::Value::as_str);
         let planned = if fail == Some("once") { 2 } else { 1 };
         if fail != Some("always") && job.attempt > planned {
@@ -52,15 +48,10 @@ impl Chaos {
             .and_then(|mut f| f.write_all(line.as_bytes()))
             .map_err(|e| JobError::Retry(format!("results file: {e}")))?;
         let mut conn = self.conn.clone();
-        let added: i64 = conn
-            .sadd(&self.done, job.id.as_str())
-            .await
-            .map_err(|e| JobError::Retry(format!("sadd: {e}")))?;
+        let added: i64 =
+            conn.sadd(&self.done, job.id.as_str()).await.map_err(|e| JobError::Retry(format!("sadd: {e}")))?;
         if added == 0 {
-            let _: i64 = conn
-                .incr(&self.dups, 1)
-                .await
-                .map_err(|e| JobError::Retry(format!("incr: {e}")))?;
+            let _: i64 = conn.incr(&self.dups, 1).await.map_err(|e| JobError::Retry(format!("incr: {e}")))?;
         }
         Ok(())
     }
@@ -68,10 +59,7 @@ impl Chaos {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).init();
     let args: Vec<String> = std::env::args().collect();
     let (Some(url), Some(prefix), Some(queue_name), Some(results)) =
         (args.get(1), args.get(2), args.get(3), args.get(4))

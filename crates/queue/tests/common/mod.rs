@@ -35,17 +35,10 @@ impl TestRedis {
 
     pub async fn at(url: &str, test: &str) -> Self {
         let client = redis::Client::open(url).expect("redis url");
-        let (conn, _) = queue::connect(&client, Duration::from_millis(200))
-            .await
-            .expect("connect to redis");
+        let (conn, _) = queue::connect(&client, Duration::from_millis(200)).await.expect("connect to redis");
         let prefix = format!("qtest:{test}:{}", &uuid_like());
         let queue = Queue::new(conn.clone(), &prefix);
-        Self {
-            client,
-            conn,
-            queue,
-            prefix,
-        }
+        Self { client, conn, queue, prefix }
     }
 
     /// A worker with a reader connection of its own and test-friendly intervals.
@@ -80,10 +73,7 @@ impl TestRedis {
 }
 
 fn uuid_like() -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     format!("{}-{t}", std::process::id())
 }
 
@@ -98,20 +88,14 @@ where
         if probe().await {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind an ephemeral port").port()
 }
 
 /// A redis-server of this test only, with AOF everysec in a temporary directory, killed on
@@ -124,11 +108,7 @@ pub struct PrivateRedis {
 
 impl PrivateRedis {
     pub fn start() -> Self {
-        let mut r = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().expect("tempdir"),
-            child: None,
-        };
+        let mut r = Self { port: free_port(), dir: tempfile::tempdir().expect("tempdir"), child: None };
         r.restart();
         r
     }
