@@ -61,7 +61,7 @@ impl Search {
     pub fn search(&self, query: &SearchQuery, clock: &Clock) -> Result<SearchResult, SearchError> {
         let loaded = self.loaded.get().ok_or(SearchError::NotReady)?;
         let words: Vec<Vec<char>> = query.words.iter().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
-        let matches = if words.is_empty() { None } else { Some(loaded.text.matches(&words)?) };
+        let matches = if words.is_empty() { None } else { Some(loaded.text.matches(&words, query.sort == query::Sort::Relevance)?) };
         let summaries = loaded.summaries.read().map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
         Ok(summaries.search(query, matches.as_deref(), clock))
     }

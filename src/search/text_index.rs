@@ -112,10 +112,11 @@ impl TextIndex {
     }
 
     /// Every program containing all `words` (folded, non-empty), with its relevance score.
-    pub fn matches(&self, words: &[Vec<char>]) -> anyhow::Result<Vec<(i64, Score)>> {
+    /// Without `scored`, scores are all 0 and BM25 is not computed (for sorts other than relevance).
+    pub fn matches(&self, words: &[Vec<char>], scored: bool) -> anyhow::Result<Vec<(i64, Score)>> {
         let clauses = words.iter().map(|word| (Occur::Must, self.word_query(word))).collect();
         let searcher = self.reader.searcher();
-        Ok(searcher.search(&BooleanQuery::new(clauses), &AllMatches)?)
+        Ok(searcher.search(&BooleanQuery::new(clauses), &AllMatches { scored })?)
     }
 
     fn word_query(&self, word: &[char]) -> Box<dyn Query> {
@@ -190,7 +191,9 @@ fn fields_of(schema: &Schema) -> Option<Fields> {
 
 /// Collects every matching document as (program id, score): result sets are filtered, faceted and
 /// sorted afterwards, so no top-k cut may happen here.
-struct AllMatches;
+struct AllMatches {
+    scored: bool,
+}
 
 struct SegmentMatches {
     ids: Column<u64>,
@@ -206,7 +209,7 @@ impl Collector for AllMatches {
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scored
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<(i64, Score)>>) -> tantivy::Result<Self::Fruit> {
