@@ -22,6 +22,8 @@ pub struct Metrics {
     pub catalogue_programs: IntGaugeVec,
     pub search_index_documents: IntGauge,
     pub queue_jobs: IntGaugeVec,
+    pub search_cache_hits: IntCounter,
+    pub search_cache_misses: IntCounter,
 }
 
 /// Seconds; fine below 10 ms where our targets are, coarse above 1 s where the alert fires.
@@ -57,6 +59,11 @@ impl Metrics {
             &["status"],
         )
         .expect("valid gauge");
+        let search_cache_hits =
+            IntCounter::new("search_cache_hits_total", "Searches answered from this node's results cache")
+                .expect("valid counter");
+        let search_cache_misses =
+            IntCounter::new("search_cache_misses_total", "Searches computed on this node").expect("valid counter");
         let queue_jobs = IntGaugeVec::new(
             Opts::new("queue_jobs", "Jobs in the durable queue by state (dead = needs attention)"),
             &["queue", "state"],
@@ -75,6 +82,8 @@ impl Metrics {
             Box::new(catalogue_programs.clone()),
             Box::new(search_index_documents.clone()),
             Box::new(queue_jobs.clone()),
+            Box::new(search_cache_hits.clone()),
+            Box::new(search_cache_misses.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -90,6 +99,8 @@ impl Metrics {
             catalogue_programs,
             search_index_documents,
             queue_jobs,
+            search_cache_hits,
+            search_cache_misses,
         }
     }
 

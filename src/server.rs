@@ -28,6 +28,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
         queue,
         search: Arc::new(Search::new(config.server.index_dir.clone())),
+        results_cache: Default::default(),
         metrics,
     })
 }

@@ -33,6 +33,7 @@ pub struct AppState {
     pub jobs: queue::Queue,
     pub scrape_stats: crate::ingest::worker::ScrapeStats,
     pub search: Arc<Search>,
+    pub results_cache: Arc<crate::search::results_cache::ResultsCache>,
     pub metrics: Arc<Metrics>,
 }
 

@@ -29,6 +29,11 @@ impl Clock {
     pub fn today(&self) -> NaiveDate {
         self.local.date()
     }
+
+    /// Minutes since the epoch, in KST: statuses can change only when this does.
+    pub fn minute(&self) -> i64 {
+        self.local.and_utc().timestamp().div_euclid(60)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]

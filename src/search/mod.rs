@@ -3,6 +3,7 @@
 //! Both are copies of PostgreSQL kept current by [`sync`], within about a second of a change.
 
 pub mod query;
+pub mod results_cache;
 pub mod summaries;
 pub mod sync;
 pub mod text_index;
@@ -24,6 +25,9 @@ pub struct Search {
     dir: PathBuf,
     loaded: OnceLock<Loaded>,
     started: Instant,
+    /// Bumped whenever the searchable catalogue changes: cached results of an older generation are
+    /// stale.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 struct Loaded {
@@ -55,13 +59,17 @@ pub struct SearchHealth {
 
 impl Search {
     pub fn new(dir: PathBuf) -> Self {
-        Search { dir, loaded: OnceLock::new(), started: Instant::now() }
+        Search { dir, loaded: OnceLock::new(), started: Instant::now(), generation: Default::default() }
     }
 
     pub fn search(&self, query: &SearchQuery, clock: &Clock) -> Result<SearchResult, SearchError> {
         let loaded = self.loaded.get().ok_or(SearchError::NotReady)?;
         let words: Vec<Vec<char>> = query.words.iter().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
-        let matches = if words.is_empty() { None } else { Some(loaded.text.matches(&words, query.sort == query::Sort::Relevance)?) };
+        let matches = if words.is_empty() {
+            None
+        } else {
+            Some(loaded.text.matches(&words, query.sort == query::Sort::Relevance)?)
+        };
         let summaries = loaded.summaries.read().map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
         Ok(summaries.search(query, matches.as_deref(), clock))
     }
@@ -76,6 +84,11 @@ impl Search {
         if let Some(Ok(summaries)) = self.loaded.get().map(|l| l.summaries.read()) {
             summaries.for_each(|p| f(p));
         }
+    }
+
+    /// Which version of the catalogue searches see on this node (0 until loaded).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn health(&self) -> SearchHealth {

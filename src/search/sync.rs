@@ -42,6 +42,7 @@ impl Search {
         }
         if !changed.is_empty() {
             loaded.text.commit(&loaded.catalogue, horizon)?;
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
         loaded.cursor.store(horizon, Ordering::Release);
         loaded.synced_at_ms.store(self.started.elapsed().as_millis() as i64, Ordering::Relaxed);
@@ -76,6 +77,7 @@ impl Search {
         };
         // Only the sync task loads; a lost race would mean two tasks, and the first one wins.
         let _ = self.loaded.set(loaded);
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 }

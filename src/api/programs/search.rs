@@ -2,8 +2,10 @@
 //! Parameters are checked one by one so that a mistake is answered with its name, and unknown
 //! parameters are refused rather than silently ignored (a typo would otherwise return everything).
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use normalize::{AnnouncementType, Region};
 use serde::Serialize;
@@ -79,15 +81,22 @@ pub struct SearchParams {
         (status = 503, description = "The search index is still loading", body = ErrorResponse),
     )
 )]
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SearchResponse>, ApiError> {
-    let query = parse(raw.as_deref().unwrap_or(""))?;
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let raw = raw.unwrap_or_default();
+    let query = parse(&raw)?;
     let clock = Clock::now();
+    let epoch = (state.search.generation(), clock.minute());
+    if let Some(body) = state.results_cache.get(epoch, &raw) {
+        state.metrics.search_cache_hits.inc();
+        return Ok(json(body));
+    }
+    state.metrics.search_cache_misses.inc();
     let result = state.search.search(&query, &clock).map_err(|e| match e {
         SearchError::NotReady => ApiError::Unavailable(e.to_string()),
         SearchError::Index(e) => ApiError::Internal(e),
     })?;
     let with_score = !query.words.is_empty();
-    Ok(Json(SearchResponse {
+    let response = SearchResponse {
         total: result.total,
         page: query.page,
         per_page: query.per_page,
@@ -98,7 +107,14 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
             .map(|hit| ProgramItem::new(&hit.program, &clock, with_score.then_some(hit.score)))
             .collect(),
         facets: result.facets,
-    }))
+    };
+    let body = Bytes::from(serde_json::to_vec(&response).map_err(anyhow::Error::from)?);
+    state.results_cache.put(epoch, raw, body.clone());
+    Ok(json(body))
+}
+
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Turns a raw query string into a validated [`SearchQuery`].
