@@ -1,21 +1,29 @@
 //! `connect-bench`: load generator for the Connect web service.
 //!
-//! Two subcommands:
+//! Subcommands:
 //! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP or
 //!   `unix:/path.sock`), reporting throughput, latency percentiles and,
 //!   optionally, the server's resident memory.
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
+//! - `parse`: parser + normaliser throughput per source kind over the real
+//!   fixtures (see [`ingest`]).
+//! - `ingest`: one scrape cycle of 500 sources against a loopback fixture site
+//!   with production politeness, into a scratch database (see [`ingest`]).
 //!
 //! ```text
 //! connect-bench paths --out mix.txt --count 400 --seed 1
 //! connect-bench http --url http://127.0.0.1:8080 --paths mix.txt \
 //!     --concurrency 32 --duration 20s --warmup 3s --pid $SERVER_PID [--json]
+//! connect-bench parse --iterations 200
+//! connect-bench ingest --sources 500 --hosts 25 --concurrency 8 --latency-ms 100
 //! ```
 //!
 //! `http` exits 0 on success, 1 when errors (non-2xx + transport, warm-up
 //! included) exceed `--max-errors` (default 0), 2 on bad arguments. With
 //! `--json` it prints one object (see `load::Report`); latencies are in ms.
 
+mod fixtures;
+mod ingest;
 mod load;
 mod paths;
 
@@ -37,6 +45,10 @@ struct Cli {
 enum Cmd {
     /// Run a closed-loop HTTP/1.1 benchmark against one server.
     Http(load::HttpArgs),
+    /// Parser + normaliser throughput per source kind over the real fixtures.
+    Parse(ingest::ParseArgs),
+    /// One scrape cycle of many sources against a loopback fixture site, production politeness.
+    Ingest(ingest::IngestArgs),
     /// Write a query-mix file for the programs search endpoint.
     Paths {
         /// Output file (one request path per line).
@@ -69,6 +81,15 @@ fn run() -> Result<ExitCode> {
         Cmd::Http(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(load::run(args))
+        }
+        Cmd::Parse(args) => {
+            ingest::parse(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Ingest(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(ingest::ingest(args))?;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Paths { out, count, seed, endpoint } => {
             let text = paths::generate(&endpoint, count, seed);
