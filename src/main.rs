@@ -50,6 +50,10 @@ enum Command {
         /// Scrapes run at once by this process.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// A job held this long by a worker that stopped answering is given to another worker
+        /// (running jobs renew their claim every third of it).
+        #[arg(long, env = "CONNECT_WORKER_VISIBILITY_SECS", default_value_t = 60)]
+        visibility_secs: u64,
     },
     /// Scrape one source now, without the queue, showing progress.
     Scrape {
@@ -212,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Worker { sources, concurrency } => {
+        Command::Worker { sources, concurrency, visibility_secs } => {
             let sources = Sources::load(&sources)?;
             let database = DatabaseConfig::from_source(source)?;
             let redis = RedisConfig::from_source(source)?;
@@ -224,7 +228,8 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
                 let _ = stop_tx.send(true);
             });
             tracing::info!(sources = jobs.sources.sources.len(), concurrency, "worker started");
-            ingest::worker::run(jobs, &redis, concurrency, stop_rx).await?;
+            let visibility = std::time::Duration::from_secs(visibility_secs.max(3));
+            ingest::worker::run(jobs, &redis, concurrency, visibility, stop_rx).await?;
         }
         Command::Scrape { name, sources } => {
             let sources = Sources::load(&sources)?;

@@ -18,15 +18,11 @@
 //! found everything unchanged), and that the queue is empty: nothing pending, running, delayed
 //! or dead. It prints how many runs each source took.
 //!
-//! `connect worker` fixes the queue's visibility timeout at 300 s (`src/ingest/worker.rs`), so a
-//! job orphaned by the SIGKILL would only be reclaimed by the real processes after five minutes.
-//! To keep the test short it also runs, from the kill on, an in-process reclaimer: a
-//! `queue::Worker` with the same handler (`ScrapeJobs::new`, as `connect worker` builds it) and a
-//! 10 s visibility timeout. `INGEST_CHAOS_REAL_VISIBILITY=1` runs without it and waits for the real
-//! workers to reclaim the job after 300 s (the run then takes about six minutes).
+//! The workers run with a 6 s visibility timeout (`CONNECT_WORKER_VISIBILITY_SECS`), so the job
+//! orphaned by the SIGKILL is taken over by another `connect worker` within seconds.
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-ingest-proof cargo test --test ingest_chaos -- --nocapture
+//! cargo test --test ingest_chaos -- --nocapture
 //! ```
 
 mod common;
@@ -43,9 +39,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use common::TestDb;
-use connect::config::{DatabaseConfig, RedisConfig, Source};
+use connect::config::{RedisConfig, Source};
 use connect::ingest::config::Sources;
-use connect::ingest::worker::{ScrapeJobs, SCRAPE_QUEUE};
+use connect::ingest::worker::SCRAPE_QUEUE;
 use queue::QueueStats;
 
 const SOURCES: usize = 20;
@@ -234,7 +230,6 @@ async fn sources_with_success(db: &tokio_postgres::Client) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicate_nothing() {
-    let real_visibility = std::env::var("INGEST_CHAOS_REAL_VISIBILITY").is_ok_and(|v| v == "1");
     let temp = tempfile::tempdir().expect("temp dir");
     let (site, toml) = start_site().await;
     let sources_path = temp.path().join("sources.toml");
@@ -256,6 +251,8 @@ async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicat
             ("REDIS_KEY_PREFIX".into(), prefix.clone()),
             ("CONNECT_SOURCES".into(), sources_path.display().to_string()),
             ("RUST_LOG".into(), "info".into()),
+            // A job orphaned by the SIGKILL is given to another worker after 6 s.
+            ("CONNECT_WORKER_VISIBILITY_SECS".into(), "6".into()),
         ],
         log: temp.path().join("workers.log"),
     };
@@ -292,35 +289,6 @@ async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicat
     eprintln!("SIGKILLed worker A at {:?} holding {orphaned} job(s); {done_at_kill} source(s) done", started.elapsed());
     let _worker_a2 = env.spawn_worker();
 
-    // The reclaimer: the worker's handler in a queue::Worker with a short visibility timeout.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let reclaimer = if real_visibility {
-        None
-    } else {
-        let source = env.source();
-        let database = DatabaseConfig::from_source(&source).expect("database config");
-        let redis_config = RedisConfig::from_source(&source).expect("redis config");
-        let (queue, reader) = connect::ingest::worker::connect(&redis_config).await.expect("queue");
-        let jobs = ScrapeJobs::new(Sources::load(&sources_path).expect("sources"), &database, &queue, &redis_config)
-            .expect("scrape jobs");
-        let worker = queue::Worker::new(queue, reader).config(queue::WorkerConfig {
-            concurrency: 2,
-            visibility_timeout: Duration::from_secs(10),
-            reclaim_interval: Duration::from_secs(1),
-            ..queue::WorkerConfig::default()
-        });
-        let metrics = worker.metrics();
-        let mut stop = stop_rx.clone();
-        let run = tokio::spawn(async move {
-            worker
-                .run(SCRAPE_QUEUE, jobs, async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await
-        });
-        Some((run, metrics))
-    };
-
     // 2. The queue Redis is SIGKILLed while scrapes run (after the enqueues reached the AOF:
     //    everysec may lose the last second of writes), down for a second, restarted from its AOF.
     let target = done_at_kill + 3;
@@ -343,7 +311,7 @@ async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicat
     eprintln!("queue Redis back from its AOF at {:?}", started.elapsed());
 
     // Drain: every source stored, the queue empty.
-    let limit = if real_visibility { Duration::from_secs(420) } else { Duration::from_secs(60) };
+    let limit = Duration::from_secs(60);
     let deadline = Instant::now() + limit;
     loop {
         let stats = queue.stats(SCRAPE_QUEUE).await.ok();
@@ -410,23 +378,10 @@ async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicat
     let final_stats = queue.stats(SCRAPE_QUEUE).await.expect("stats");
     assert_eq!(final_stats, QueueStats::default(), "nothing pending, running, delayed or dead");
 
-    let reclaimed = match reclaimer {
-        Some((run, metrics)) => {
-            stop_tx.send(true).expect("stop the reclaimer");
-            tokio::time::timeout(Duration::from_secs(40), run)
-                .await
-                .expect("reclaimer stops")
-                .expect("reclaimer task")
-                .expect("reclaimer run");
-            let m = metrics.snapshot();
-            format!("in-process reclaimer: {} reclaimed, {} completed", m.jobs_reclaimed, m.jobs_completed)
-        }
-        None => "no in-process reclaimer (real 300 s visibility)".to_string(),
-    };
     eprintln!(
         "INGEST CHAOS: {SOURCES} sources x {PROGRAMS_PER_SOURCE} programs, 2 `connect worker` x 2 (+1 replacement), \
          worker A SIGKILLed holding {orphaned} job(s), queue Redis SIGKILLed with {in_flight} job(s) delivered and \
-         unacked and restarted from its AOF; drained in {drained:?}; {reclaimed}; {} fixture requests; \
+         unacked and restarted from its AOF; drained in {drained:?}; {} fixture requests; \
          programs {} (each once), changes 0, queue {final_stats:?}; scrape runs {total_runs} for {SOURCES} sources; \
          sources with more than one run: {}",
         site.hits.load(Ordering::Relaxed),

@@ -82,6 +82,15 @@ pub async fn scrape(
     let run_id: i64 = {
         let client = db.get().await?;
         let name = source.name.as_str();
+        // One scrape per source runs at a time (the job's idempotency key), so a run still marked
+        // running was left by a worker that died mid-scrape.
+        client
+            .execute_typed(
+                "UPDATE scrape_runs SET status = 'failed', finished_at = now(), error = '작업자가 중단되어 다시 실행했습니다 (abandoned)'
+                 WHERE source = $1 AND status = 'running'",
+                &[(&name, Type::TEXT)],
+            )
+            .await?;
         client.query_typed("INSERT INTO scrape_runs (source) VALUES ($1) RETURNING id", &[(&name, Type::TEXT)]).await?
             [0]
         .get(0)
@@ -171,9 +180,15 @@ async fn run(
     }
 
     let mut seen = Vec::with_capacity(raw.len());
-    let mut programs = Vec::with_capacity(raw.len());
+    let mut programs: Vec<crate::catalog::ProgramInput> = Vec::with_capacity(raw.len());
     for record in &raw {
         match normalise(record) {
+            // A payload that lists one announcement twice (NTIS lists do) keeps its last copy.
+            Ok(program) if seen.contains(&program.external_id) => {
+                if let Some(earlier) = programs.iter_mut().find(|p| p.external_id == program.external_id) {
+                    *earlier = program;
+                }
+            }
             Ok(program) => {
                 seen.push(program.external_id.clone());
                 programs.push(program);

@@ -225,14 +225,15 @@ pub async fn run(
     jobs: ScrapeJobs,
     redis: &crate::config::RedisConfig,
     concurrency: usize,
+    visibility_timeout: Duration,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let (queue, scrape_reader) = connect(redis).await?;
     let (_, attachment_reader) = connect(redis).await?;
     let scheduler = scheduler(queue.clone(), &jobs.sources)?;
     let scrapes =
-        Worker::new(queue.clone(), scrape_reader).concurrency(concurrency).visibility_timeout(Duration::from_secs(300));
-    let attachments = Worker::new(queue, attachment_reader).concurrency(1).visibility_timeout(Duration::from_secs(300));
+        Worker::new(queue.clone(), scrape_reader).concurrency(concurrency).visibility_timeout(visibility_timeout);
+    let attachments = Worker::new(queue, attachment_reader).concurrency(1).visibility_timeout(visibility_timeout);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
