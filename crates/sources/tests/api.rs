@@ -42,16 +42,3 @@ fn raw_program_keys_match_the_import_record() {
     keys.sort();
     assert_eq!(keys, expected, "eligibility is left out when empty");
 }
-
-#[test]
-fn sample_import_lines_deserialize() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/sample/programs.jsonl");
-    let text = std::fs::read_to_string(path).expect("programs.jsonl");
-    let mut n = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let p: RawProgram = serde_json::from_str(line).expect(line);
-        assert!(!p.external_id.is_empty());
-        n += 1;
-    }
-    assert!(n > 100, "{n} lines");
-}
