@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 
 use crate::api::AppState;
 use crate::catalog::{Clock, Status};
-use crate::ingest::worker::SCRAPE_QUEUE;
+use crate::ingest::worker::{ATTACHMENT_QUEUE, SCRAPE_QUEUE};
 
 #[utoipa::path(get, path = "/api/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain")))]
@@ -31,11 +31,17 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         m.catalogue_programs.with_label_values(&[status.as_str()]).set(count);
     }
     m.search_index_documents.set(state.search.health().indexed_documents as i64);
-    if let Ok(stats) = state.jobs.stats(SCRAPE_QUEUE).await {
-        for (job_state, count) in
-            [("pending", stats.pending), ("running", stats.running), ("delayed", stats.delayed), ("dead", stats.dead)]
-        {
-            m.queue_jobs.with_label_values(&[SCRAPE_QUEUE, job_state]).set(count as i64);
+    for queue in [SCRAPE_QUEUE, ATTACHMENT_QUEUE] {
+        if let Ok(stats) = state.jobs.stats(queue).await {
+            let states = [
+                ("pending", stats.pending),
+                ("running", stats.running),
+                ("delayed", stats.delayed),
+                ("dead", stats.dead),
+            ];
+            for (job_state, count) in states {
+                m.queue_jobs.with_label_values(&[queue, job_state]).set(count as i64);
+            }
         }
     }
     let mut text = m.render();
