@@ -30,6 +30,7 @@ if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname
   /usr/bin/time -f "  생성 %es, 최대 RSS %MkB" "$TARGET/release/connect" demo --synthetic "$PROGRAMS" --seed 1
 fi
 
+"$TARGET/release/connect" migrate >/dev/null
 "$TARGET/release/connect" serve --listen "127.0.0.1:$PORT" 2>"${TMPDIR:-/tmp}/connect-bench-serve.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
