@@ -10,29 +10,10 @@ use crate::html::{self, absolute_url, query_param};
 use crate::xml::{self, Element};
 use crate::{Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
+use crate::json::{field, line, number};
+
 const SITE: &str = "https://www.bizinfo.go.kr";
 const VIEW: &str = "https://www.bizinfo.go.kr/sii/siia/selectSIIA200Detail.do?pblancId=";
-
-fn field(item: &Value, key: &str) -> Option<String> {
-    match item.get(key)? {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-    .filter(|s| !s.is_empty())
-}
-
-fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
-}
-
-fn number(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
 
 /// `a@b` names with `u1@u2` URLs, position by position; names use `+` for spaces.
 fn attachments(names: Option<String>, urls: Option<String>, out: &mut Vec<RawAttachment>) {

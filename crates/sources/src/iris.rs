@@ -10,28 +10,13 @@ use serde_json::Value;
 use crate::html::{self, opt_text, query_param, selector, text};
 use crate::{Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
+use crate::json::{line, number};
+
 const VIEW: &str = "https://www.iris.go.kr/contents/retrieveBsnsAncmView.do?ancmId=";
 const CATEGORY: &str = "R&D";
 
 fn view_url(id: &str) -> String {
     format!("{VIEW}{id}")
-}
-
-fn field(row: &Value, key: &str) -> Option<String> {
-    match row.get(key)? {
-        Value::String(s) => Some(normalize::clean_line(s)),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-    .filter(|s| !s.is_empty())
-}
-
-fn number(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseError> {
@@ -44,21 +29,21 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
         .ok_or_else(|| ParseError::malformed(kind, "listBsnsAncmBtinSitu 배열 없음 / no listBsnsAncmBtinSitu array"))?;
     let mut page = Page::default();
     for row in rows {
-        let (Some(id), Some(title)) = (field(row, "ancmId"), field(row, "ancmTl")) else {
+        let (Some(id), Some(title)) = (line(row, "ancmId"), line(row, "ancmTl")) else {
             continue;
         };
         let mut p = RawProgram::new(ctx, kind, id.clone(), title);
-        let ministry = field(row, "blngGovdSeNm");
-        let agency = field(row, "sorgnNm");
+        let ministry = line(row, "blngGovdSeNm");
+        let agency = line(row, "sorgnNm");
         p.ministry = ministry.or_else(|| agency.clone());
         p.agency = agency;
         p.category = Some(CATEGORY.into());
-        p.period_raw = match (field(row, "rcveStrDe"), field(row, "rcveEndDe")) {
+        p.period_raw = match (line(row, "rcveStrDe"), line(row, "rcveEndDe")) {
             (None, None) => None,
             (b, e) => Some(format!("{} ~ {}", b.unwrap_or_default(), e.unwrap_or_default())),
         };
-        p.published_raw = field(row, "ancmDe");
-        p.target_raw = field(row, "pbofrTpSeNmLst");
+        p.published_raw = line(row, "ancmDe");
+        p.target_raw = line(row, "pbofrTpSeNmLst");
         p.source_url = Some(view_url(&id));
         page.detail_urls.push(view_url(&id));
         page.programs.push(p);

@@ -9,32 +9,13 @@ use crate::html::{self, absolute_url, opt_text, query_param, selector, text};
 use crate::xml::{self, Element};
 use crate::{EligibilityCode, Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
+use crate::json::{field, line, number};
+
 const SITE: &str = "https://www.k-startup.go.kr";
 const VIEW: &str = "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn=";
 
 fn view_url(sn: &str) -> String {
     format!("{VIEW}{sn}")
-}
-
-fn field(item: &Value, key: &str) -> Option<String> {
-    match item.get(key)? {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-    .filter(|s| !s.is_empty())
-}
-
-fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
-}
-
-fn number(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// `20260807` → `2026-08-07`; anything else is kept as written.

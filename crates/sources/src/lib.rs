@@ -11,6 +11,7 @@ mod error;
 mod generic;
 mod html;
 mod iris;
+mod json;
 mod kstartup;
 mod ntis;
 mod sme24;

@@ -9,6 +9,8 @@ use serde_json::Value;
 use crate::html::{self, absolute_url};
 use crate::{EligibilityCode, Kind, Page, ParseContext, ParseError, RawAttachment, RawProgram};
 
+use crate::json::{field, line};
+
 const SITE: &str = "https://www.smes.go.kr";
 const VIEW: &str = "https://www.smes.go.kr/main/sportsBsnsPolicy/view?viewPblancSeq=";
 
@@ -24,19 +26,6 @@ const CODE_LISTS: &[(&str, &str, &str)] = &[
     ("sportTypeCd", "sportType", "support_type"),
     ("areaCd", "areaNm", "area"),
 ];
-
-fn field(item: &Value, key: &str) -> Option<String> {
-    match item.get(key)? {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-    .filter(|s| !s.is_empty())
-}
-
-fn line(item: &Value, key: &str) -> Option<String> {
-    field(item, key).map(|s| normalize::clean_line(&s)).filter(|s| !s.is_empty())
-}
 
 fn pipes(s: Option<String>) -> Vec<String> {
     s.map(|s| s.split('|').map(normalize::clean_line).collect()).unwrap_or_default()
