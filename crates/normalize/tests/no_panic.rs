@@ -2,7 +2,7 @@
 //! parsers must degrade to "unknown", never panic.
 
 use normalize::{announcement_type, clean_line, format_krw, html_to_text, parse_krw};
-use normalize::{parse_regions, period, region_from_bjd_code};
+use normalize::{ksic, parse_regions, period, region_from_bjd_code, BusinessNumber, KsicCode};
 
 const MESSY: &[&str] = &[
     "2026.07.01(수) 11:00 ~ 2026.07.22(수) 오후 6시 30분 까지 ~~ 9999-12-31",
@@ -10,6 +10,7 @@ const MESSY: &[&str] = &[
     "최대 1조 2,345.6억 7천만 원, 0억, 12,,3만, .5억, 99999999999999999999억",
     "전남광주ㆍ#대구경북|경기도 광주시 / 강원특별자치도 전국 1111010100",
     "공고_(2025)교육_(20 수요조사 지정공모 행사 및 모집",
+    "사업자 220-81-62517－ C26111+ c 2 6 1 1 1 ２２０ 반도체 제조업 \u{200b}A-0-",
 ];
 
 #[test]
@@ -25,6 +26,9 @@ fn no_panics_on_any_slice() {
                 let _ = html_to_text(part);
                 let _ = clean_line(part);
                 let _ = announcement_type(part);
+                let _ = BusinessNumber::parse(part);
+                let _ = KsicCode::parse(part);
+                let _ = ksic::search(part, 5);
             }
         }
     }
