@@ -105,11 +105,76 @@ pub struct ServerConfig {
 pub struct Secrets {
     pub jwt_secret: SecretString,
     pub encryption_key: SecretString,
+    pub encryption_key_version: u8,
+    previous_keys: SecretString,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secrets { .. }")
+    }
+}
+
+/// Identity, mail, OAuth and uploads.
+#[derive(Debug, Clone)]
+pub struct AccountsConfig {
+    /// Where users reach Connect; links in mails and OAuth redirect URIs start here.
+    pub public_url: url::Url,
+    /// `Secure` on cookies; only plain-HTTP development turns it off.
+    pub cookie_secure: bool,
+    /// Take the client address from nginx's `X-Real-IP` (true behind the spec's nginx).
+    pub trust_proxy: bool,
+    /// Requests a minute per client address on each authentication route (the spec: 10).
+    pub auth_rate_per_minute: u32,
+    pub session_ttl: chrono::Duration,
+    /// Lifetime of bearer tokens.
+    pub token_ttl: chrono::Duration,
+    pub smtp_url: Option<SecretUrl>,
+    pub mail_from: String,
+    pub oauth: Vec<(oauth::Provider, OAuthSettings)>,
+    /// Uploaded files, outside any web root (the spec's `shared/uploads`).
+    pub upload_dir: PathBuf,
+    pub upload_max_bytes: u64,
+}
+
+impl AccountsConfig {
+    /// An absolute link to `path` on the public site.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+}
+
+#[derive(Clone)]
+pub struct OAuthSettings {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub auth_base: url::Url,
+    pub api_base: url::Url,
+    pub redirect_uri: url::Url,
+}
+
+impl std::fmt::Debug for OAuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "OAuthSettings {{ client_id: {}, auth_base: {}, api_base: {} }}",
+            self.client_id, self.auth_base, self.api_base
+        )
+    }
+}
+
+impl OAuthSettings {
+    pub fn client(&self, provider: oauth::Provider) -> oauth::Client {
+        oauth::Client::new(
+            provider,
+            oauth::ProviderConfig {
+                client_id: self.client_id.clone(),
+                client_secret: self.client_secret.clone(),
+                auth_base: self.auth_base.clone(),
+                api_base: self.api_base.clone(),
+                redirect_uri: self.redirect_uri.clone(),
+            },
+        )
     }
 }
 
@@ -120,6 +185,7 @@ pub struct Config {
     pub redis: RedisConfig,
     pub server: ServerConfig,
     pub secrets: Secrets,
+    pub accounts: AccountsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -258,10 +324,32 @@ impl Secrets {
         }
         let key = src.required("ENCRYPTION_KEY", "openssl rand -hex 32 로 만드세요")?;
         encryption_key_bytes(key).map_err(|reason| ConfigError::Invalid { name: "ENCRYPTION_KEY", reason })?;
-        Ok(Secrets {
+        let previous_keys = src.get("ENCRYPTION_PREVIOUS_KEYS").unwrap_or("").to_string();
+        let secrets = Secrets {
             jwt_secret: SecretString::from(jwt.to_string()),
             encryption_key: SecretString::from(key.to_string()),
-        })
+            encryption_key_version: src.parsed("ENCRYPTION_KEY_VERSION", 1u8)?,
+            previous_keys: SecretString::from(previous_keys),
+        };
+        secrets
+            .keyring()
+            .map_err(|e| ConfigError::Invalid { name: "ENCRYPTION_PREVIOUS_KEYS", reason: e.to_string() })?;
+        Ok(secrets)
+    }
+
+    /// The key ring for personal data: `ENCRYPTION_KEY` under `ENCRYPTION_KEY_VERSION` (default 1), and
+    /// during a rotation the retired keys as `ENCRYPTION_PREVIOUS_KEYS=1:<64 hex>,2:<64 hex>`.
+    pub fn keyring(&self) -> anyhow::Result<vault::Keyring> {
+        let current = encryption_key_bytes(self.encryption_key.expose_secret()).map_err(anyhow::Error::msg)?;
+        let mut previous = Vec::new();
+        for entry in self.previous_keys.expose_secret().split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (version, key) = entry.split_once(':').ok_or_else(|| anyhow::anyhow!("'버전:키' 형식이 아닙니다"))?;
+            let version: u8 = version.trim().parse().map_err(|_| anyhow::anyhow!("키 버전은 0–255 숫자여야 합니다"))?;
+            let key = encryption_key_bytes(key.trim()).map_err(anyhow::Error::msg)?;
+            previous.push((version, vault::MasterKey::from_bytes(key)));
+        }
+        vault::Keyring::new((self.encryption_key_version, vault::MasterKey::from_bytes(current)), previous)
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -289,7 +377,92 @@ impl Config {
             redis: RedisConfig::from_source(src)?,
             server: ServerConfig::from_source(src)?,
             secrets: Secrets::from_source(src)?,
+            accounts: AccountsConfig::from_source(src)?,
         })
+    }
+}
+
+impl AccountsConfig {
+    pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
+        let public_url = src.get("CONNECT_PUBLIC_URL").unwrap_or("http://127.0.0.1:8080");
+        check_url("CONNECT_PUBLIC_URL", public_url, &["http", "https"])?;
+        let public_url = url::Url::parse(public_url).expect("checked above");
+        let smtp_url = match src.get("SMTP_URL") {
+            Some(_) => Some(src.url("SMTP_URL", &["smtp", "smtps"], "")?),
+            None => None,
+        };
+        let mut oauth = Vec::new();
+        for vars in [KAKAO, NAVER] {
+            if let Some(settings) = OAuthSettings::from_source(src, &vars, &public_url)? {
+                oauth.push((vars.provider, settings));
+            }
+        }
+        let minutes = |name: &'static str, default: i64| -> Result<chrono::Duration, ConfigError> {
+            Ok(chrono::Duration::minutes(src.parsed(name, default)?.max(1)))
+        };
+        Ok(AccountsConfig {
+            cookie_secure: src.parsed("CONNECT_COOKIE_SECURE", true)?,
+            trust_proxy: src.parsed("CONNECT_TRUST_PROXY", false)?,
+            auth_rate_per_minute: src.parsed("CONNECT_AUTH_RATE_PER_MINUTE", 10u32)?.max(1),
+            session_ttl: minutes("CONNECT_SESSION_TTL_MINUTES", 14 * 24 * 60)?,
+            token_ttl: minutes("CONNECT_TOKEN_TTL_MINUTES", 15)?,
+            smtp_url,
+            mail_from: src.get("MAIL_FROM").unwrap_or("Connect <no-reply@connect.kr>").to_string(),
+            oauth,
+            upload_dir: PathBuf::from(src.get("CONNECT_UPLOAD_DIR").unwrap_or("var/uploads")),
+            upload_max_bytes: src.parsed("CONNECT_UPLOAD_MAX_MB", 100u64)? * 1024 * 1024,
+            public_url,
+        })
+    }
+}
+
+/// A login provider's variables and its documented hosts.
+struct ProviderVars {
+    provider: oauth::Provider,
+    client_id: &'static str,
+    client_secret: &'static str,
+    auth_url: (&'static str, &'static str),
+    api_url: (&'static str, &'static str),
+}
+
+const KAKAO: ProviderVars = ProviderVars {
+    provider: oauth::Provider::Kakao,
+    client_id: "KAKAO_CLIENT_ID",
+    client_secret: "KAKAO_CLIENT_SECRET",
+    auth_url: ("KAKAO_AUTH_URL", "https://kauth.kakao.com"),
+    api_url: ("KAKAO_API_URL", "https://kapi.kakao.com"),
+};
+
+const NAVER: ProviderVars = ProviderVars {
+    provider: oauth::Provider::Naver,
+    client_id: "NAVER_CLIENT_ID",
+    client_secret: "NAVER_CLIENT_SECRET",
+    auth_url: ("NAVER_AUTH_URL", "https://nid.naver.com"),
+    api_url: ("NAVER_API_URL", "https://openapi.naver.com"),
+};
+
+impl OAuthSettings {
+    /// A provider is enabled when its client id is set; its secret is then required.
+    fn from_source(src: &Source, vars: &ProviderVars, public_url: &url::Url) -> Result<Option<Self>, ConfigError> {
+        let Some(client_id) = src.get(vars.client_id) else {
+            return Ok(None);
+        };
+        let secret = src.required(vars.client_secret, "OAuth 앱의 Client Secret")?;
+        let base = |(name, default): (&'static str, &'static str)| -> Result<url::Url, ConfigError> {
+            let raw = src.get(name).unwrap_or(default);
+            check_url(name, raw, &["http", "https"])?;
+            Ok(url::Url::parse(raw).expect("checked above"))
+        };
+        let redirect_uri = public_url
+            .join(&format!("/api/auth/oauth/{}/callback", vars.provider.as_str()))
+            .map_err(|e| ConfigError::Invalid { name: "CONNECT_PUBLIC_URL", reason: e.to_string() })?;
+        Ok(Some(OAuthSettings {
+            client_id: client_id.to_string(),
+            client_secret: SecretString::from(secret.to_string()),
+            auth_base: base(vars.auth_url)?,
+            api_base: base(vars.api_url)?,
+            redirect_uri,
+        }))
     }
 }
 

@@ -1,7 +1,9 @@
 //! Connect: Korean government funding programs, collected, searchable and matched.
 //! The binary (`src/main.rs`) is a thin command-line layer over these modules.
 
+pub mod accounts;
 pub mod api;
+pub mod audit;
 pub mod catalog;
 pub mod config;
 pub mod db;
@@ -9,6 +11,8 @@ pub mod demo;
 pub mod import;
 pub mod ingest;
 pub mod metrics;
+pub mod orgs;
+pub mod plans;
 pub mod redis_store;
 pub mod search;
 pub mod server;

@@ -88,6 +88,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<JobsAction>,
     },
+    /// Give an existing account a role (USER, ADMIN, SUPER_ADMIN): how the first administrator is made.
+    Grant {
+        email: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Re-encrypt stored personal data under the current ENCRYPTION_KEY (after a key rotation, with the
+    /// old key in ENCRYPTION_PREVIOUS_KEYS).
+    RotateKeys,
 }
 
 #[derive(Subcommand)]
@@ -186,6 +195,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+        }
+        Command::Grant { email, role } => {
+            let database = DatabaseConfig::from_source(&source)?;
+            let client = db::connect_direct(&database.direct_url).await?;
+            let role = connect::accounts::Role::parse(&role.to_uppercase())
+                .ok_or_else(|| anyhow::anyhow!("역할은 USER, ADMIN, SUPER_ADMIN 중 하나여야 합니다"))?;
+            connect::accounts::grant(&client, &email, role).await?;
+            println!("{email}: {}", role.as_str());
+        }
+        Command::RotateKeys => {
+            let config = Config::from_source(&source)?;
+            let client = db::connect_direct(&config.database.direct_url).await?;
+            let moved = connect::orgs::business_number::rotate(&client, &config.secrets.keyring()?).await?;
+            println!("현재 키(버전 {})로 다시 암호화: 사업자등록번호 {moved}건", config.secrets.encryption_key_version);
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
             return run_ingest(command, &source).await;

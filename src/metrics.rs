@@ -7,7 +7,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 pub struct Metrics {
@@ -24,6 +24,12 @@ pub struct Metrics {
     pub queue_jobs: IntGaugeVec,
     pub search_cache_hits: IntCounter,
     pub search_cache_misses: IntCounter,
+    /// Refused credentials by reason (`bad_password`, `locked`, `bad_token`, …).
+    pub auth_failures: IntCounterVec,
+    /// Requests refused by the application's rate limiter, by route group.
+    pub rate_limited: IntCounterVec,
+    /// New accounts by sign-up method (`email`, `kakao`, `naver`).
+    pub user_registrations: IntCounterVec,
 }
 
 /// Seconds; fine below 10 ms where our targets are, coarse above 1 s where the alert fires.
@@ -71,6 +77,12 @@ impl Metrics {
         .expect("valid gauge");
         let search_index_documents =
             IntGauge::new("search_index_documents", "Documents in this node's search index").expect("valid gauge");
+        let counter_vec = |name: &str, help: &str, label: &str| {
+            IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid counter")
+        };
+        let auth_failures = counter_vec("auth_failures_total", "Refused logins and tokens by reason", "reason");
+        let rate_limited = counter_vec("rate_limited_total", "Requests refused by the rate limiter", "route");
+        let user_registrations = counter_vec("user_registrations_total", "New accounts by sign-up method", "method");
         for collector in [
             Box::new(http_duration.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_in_flight.clone()),
@@ -84,6 +96,9 @@ impl Metrics {
             Box::new(queue_jobs.clone()),
             Box::new(search_cache_hits.clone()),
             Box::new(search_cache_misses.clone()),
+            Box::new(auth_failures.clone()),
+            Box::new(rate_limited.clone()),
+            Box::new(user_registrations.clone()),
         ] {
             registry.register(collector).expect("metric names are unique");
         }
@@ -101,6 +116,9 @@ impl Metrics {
             queue_jobs,
             search_cache_hits,
             search_cache_misses,
+            auth_failures,
+            rate_limited,
+            user_registrations,
         }
     }
 

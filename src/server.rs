@@ -20,15 +20,23 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::new());
     let queue = redis_store::connect(&config.redis.queue_url, REDIS_TIMEOUT)?;
     let prefix = &config.redis.key_prefix;
+    let cache_conn = redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?;
     Ok(AppState {
         db: crate::db::pool(&config.database)?,
         db_timeout: config.database.query_timeout,
-        cache: Cache::new(redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?, prefix, metrics.clone()),
+        cache: Cache::new(cache_conn.clone(), prefix, metrics.clone()),
         jobs: queue::Queue::new(queue.clone(), prefix),
         scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
         queue,
         search: Arc::new(Search::new(config.server.index_dir.clone())),
         results_cache: Default::default(),
+        accounts: Arc::new(crate::accounts::Accounts::new(
+            config.accounts.clone(),
+            &config.secrets,
+            cache_conn,
+            prefix,
+            metrics.clone(),
+        )?),
         metrics,
     })
 }
@@ -67,7 +75,15 @@ pub async fn follow_catalogue(state: AppState, interval: Duration, mut stop: wat
     }
 }
 
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    // Only nginx reaches the unix socket (mode 0660), so its X-Real-IP is the client's address.
+    if matches!(config.server.listen, Listen::Unix(_)) {
+        config.accounts.trust_proxy = true;
+    }
+    let removed = crate::api::orgs::documents::clean_temporary(&config.accounts.upload_dir);
+    if removed > 0 {
+        tracing::info!(removed, "removed unfinished uploads");
+    }
     let state = build_state(&config)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let follower = tokio::spawn(follow_catalogue(state.clone(), config.server.index_sync_interval, stop_rx.clone()));
@@ -83,6 +99,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{addr}에서 연결을 받을 수 없습니다: {e}"))?;
                 ready(&config.server.listen);
+                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
                 axum::serve(listener, app).with_graceful_shutdown(drain).await?;
             }
             Listen::Unix(path) => {

@@ -13,6 +13,20 @@ pub enum ApiError {
     BadParameter { parameter: String, message: String },
     #[error("{0}")]
     NotFound(&'static str),
+    #[error("로그인이 필요합니다")]
+    Unauthenticated,
+    #[error("{0}")]
+    InvalidCredentials(String),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("요청이 너무 많습니다. {retry_after_secs}초 후 다시 시도해 주세요")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMedia(String),
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -27,7 +41,8 @@ impl ApiError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// `bad_parameter`, `not_found`, `unavailable` or `internal`.
+    /// `bad_parameter`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `too_many_requests`,
+    /// `too_large`, `unsupported_media`, `unavailable` or `internal`.
     pub code: &'static str,
     /// What went wrong, in Korean.
     pub message: String,
@@ -48,6 +63,14 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, "bad_parameter", Some(parameter.clone()))
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::Unauthenticated | ApiError::InvalidCredentials(_) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", None)
+            }
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
+            ApiError::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         };
@@ -62,6 +85,9 @@ impl IntoResponse for ApiError {
             (status, Json(ErrorResponse { error: ErrorBody { code, message, parameter } })).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("5"));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert("retry-after", retry_after_secs.into());
         }
         response
     }
@@ -80,6 +106,12 @@ impl From<tokio_postgres::Error> for ApiError {
         if database_unavailable(&e) {
             tracing::warn!(error = %e, "database unavailable");
             return ApiError::Unavailable("데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.".into());
+        }
+        // Two requests racing to create the same thing: the loser is told, not given a 500.
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            return ApiError::Conflict(
+                "같은 내용이 방금 다른 요청으로 저장되었습니다. 새로 고친 뒤 다시 확인해 주세요".into(),
+            );
         }
         ApiError::Internal(e.into())
     }

@@ -1,15 +1,21 @@
 //! The HTTP API (`/api/…`): shared state, the router and its middleware.
 
+pub mod admin;
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod json;
+pub mod me;
 pub mod metrics;
 pub mod openapi;
+pub mod orgs;
 pub mod programs;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use deadpool_postgres::Pool;
 use redis::aio::ConnectionManager;
@@ -35,6 +41,7 @@ pub struct AppState {
     pub search: Arc<Search>,
     pub results_cache: Arc<crate::search::results_cache::ResultsCache>,
     pub metrics: Arc<Metrics>,
+    pub accounts: Arc<crate::accounts::Accounts>,
 }
 
 /// A request taking longer than this is answered 408 and its work dropped.
@@ -49,12 +56,58 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health/live", get(health::live))
         .route("/api/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::openapi))
+        .merge(account_routes(&state))
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
+}
+
+/// Identity, organisations, privacy and administration.
+fn account_routes(state: &AppState) -> Router<AppState> {
+    let upload_limit =
+        usize::try_from(state.accounts.config.upload_max_bytes).unwrap_or(usize::MAX).saturating_add(1 << 20);
+    Router::new()
+        .route("/api/auth/csrf", get(auth::csrf::issue))
+        .route("/api/auth/signup", post(auth::signup::signup))
+        .route("/api/auth/login", post(auth::login::login))
+        .route("/api/auth/logout", post(auth::logout::logout))
+        .route("/api/auth/logout-everywhere", post(auth::logout::logout_everywhere))
+        .route("/api/auth/session", get(auth::session::show))
+        .route("/api/auth/token", post(auth::token::issue))
+        .route("/api/auth/token/session", post(auth::token::issue_for_session))
+        .route("/api/auth/token/revoke", post(auth::token::revoke))
+        .route("/api/auth/verify-email", post(auth::verify::verify))
+        .route("/api/auth/verify-email/resend", post(auth::verify::resend))
+        .route("/api/auth/password-reset", post(auth::reset::request))
+        .route("/api/auth/password-reset/confirm", post(auth::reset::confirm))
+        .route("/api/auth/oauth/{provider}/start", get(auth::oauth::start_login))
+        .route("/api/auth/oauth/{provider}/callback", get(auth::oauth::callback))
+        .route("/api/auth/link/confirm", post(auth::oauth::confirm_link))
+        .route("/api/auth/link/{provider}", post(auth::oauth::start_link).delete(auth::oauth::unlink))
+        .route("/api/me/password", post(me::password::change))
+        .route("/api/me/export", get(me::export::export))
+        .route("/api/me/deletion", post(me::delete::request))
+        .route("/api/me/deletion/confirm", post(me::delete::confirm))
+        .route("/api/orgs", get(orgs::show::list).post(orgs::create::create))
+        .route("/api/orgs/{id}", get(orgs::show::show).put(orgs::update::update))
+        .route("/api/orgs/{id}/members", get(orgs::members::list))
+        .route("/api/orgs/{id}/members/{user}", patch(orgs::members::change_role).delete(orgs::members::remove))
+        .route("/api/orgs/{id}/leave", post(orgs::members::leave))
+        .route("/api/orgs/{id}/transfer", post(orgs::members::transfer))
+        .route("/api/orgs/{id}/invitations", get(orgs::invitations::list).post(orgs::invitations::create))
+        .route("/api/orgs/{id}/invitations/{invitation}", delete(orgs::invitations::revoke))
+        .route("/api/invitations/accept", post(orgs::invitations::accept))
+        .route(
+            "/api/orgs/{id}/documents",
+            get(orgs::documents::list).post(orgs::documents::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/orgs/{id}/documents/{document}", get(orgs::documents::download).delete(orgs::documents::delete))
+        .route("/api/admin/users", get(admin::users::list))
+        .route("/api/admin/users/{id}", patch(admin::users::change_role))
+        .route("/api/admin/organizations", get(admin::organizations::list))
 }
 
 async fn not_found() -> error::ApiError {

@@ -20,6 +20,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "0002_ingestion.sql", sql: include_str!("../../migrations/0002_ingestion.sql") },
     Migration { name: "0003_duplicate_groups.sql", sql: include_str!("../../migrations/0003_duplicate_groups.sql") },
     Migration { name: "0004_attachment_text.sql", sql: include_str!("../../migrations/0004_attachment_text.sql") },
+    Migration { name: "0005_accounts.sql", sql: include_str!("../../migrations/0005_accounts.sql") },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

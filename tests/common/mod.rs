@@ -3,6 +3,8 @@
 //! talks to the real router.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
@@ -84,6 +86,8 @@ pub fn config(database_url: &str, index_dir: &std::path::Path, extra: &[(&str, &
         ("ENCRYPTION_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
         ("CONNECT_INDEX_DIR".into(), index_dir.display().to_string()),
         ("DATABASE_POOL_SIZE".into(), "4".into()),
+        ("CONNECT_TRUST_PROXY".into(), "true".into()),
+        ("CONNECT_UPLOAD_DIR".into(), index_dir.join("uploads").display().to_string()),
     ];
     for (k, v) in extra {
         pairs.retain(|(name, _)| name != k);
@@ -106,6 +110,8 @@ impl TestApp {
     }
 
     pub async fn with(extra: &[(&str, &str)]) -> TestApp {
+        // Warnings and errors of the application show in a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let db = TestDb::new().await;
         let index_dir = tempfile::tempdir().unwrap();
         let state = server::build_state(&config(&db.url, index_dir.path(), extra)).unwrap();
