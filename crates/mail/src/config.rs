@@ -13,8 +13,8 @@ use crate::MailError;
 /// Sender used when the URL names none.
 pub const DEFAULT_FROM: &str = "Connect <no-reply@connect.kr>";
 
-/// Time allowed for connecting and for each SMTP reply when the URL names none.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time allowed for one whole send (connect, TLS, AUTH, the mail) when the URL names none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the connection to the SMTP server is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,9 @@ pub struct MailConfig {
     pub password: Option<SecretString>,
     /// The `From:` of every mail, also the envelope sender.
     pub from: Mailbox,
-    /// Limit for connecting and for each read or write of the SMTP conversation.
+    /// Limit for one whole send: connect, TLS, AUTH and the mail. When it runs out the send is
+    /// [`MailError::Unavailable`]; if that happened after the final `.` the server may still
+    /// deliver the mail, so a retry can duplicate it.
     pub timeout: Duration,
 }
 

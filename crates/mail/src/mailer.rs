@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -14,7 +15,8 @@ use crate::{MailConfig, MailError, Message, Security};
 /// An SMTP client. Cloning is cheap (one `Arc`); clones share the configuration.
 ///
 /// Each [`Mailer::send`] opens its own connection (EHLO, STARTTLS or TLS, AUTH, one mail,
-/// QUIT), so one broken connection never spoils the next send.
+/// QUIT), so one broken connection never spoils the next send. The whole of it must finish
+/// within [`MailConfig::timeout`].
 #[derive(Clone)]
 pub struct Mailer {
     inner: Arc<Inner>,
@@ -24,6 +26,7 @@ struct Inner {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     server: String,
+    timeout: Duration,
 }
 
 impl Mailer {
@@ -44,7 +47,8 @@ impl Mailer {
             let password = config.password.as_ref().map(|p| p.expose_secret().to_owned()).unwrap_or_default();
             builder = builder.credentials(Credentials::new(username.clone(), password));
         }
-        Ok(Self { inner: Arc::new(Inner { transport: builder.build(), from: config.from, server }) })
+        let inner = Inner { transport: builder.build(), from: config.from, server, timeout: config.timeout };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// The `From:` of the mails.
@@ -56,7 +60,16 @@ impl Mailer {
     /// network traffic; see [`MailError`] for the rest.
     pub async fn send(&self, message: &Message) -> Result<(), MailError> {
         let email = message.compose(&self.inner.from)?;
-        self.inner.transport.send(email).await.map(drop).map_err(|e| MailError::from_smtp(&e, &self.inner.server))
+        let inner = &*self.inner;
+        // lettre bounds only the TCP connect: the whole conversation gets the deadline here.
+        match tokio::time::timeout(inner.timeout, inner.transport.send(email)).await {
+            Ok(sent) => sent.map(drop).map_err(|e| MailError::from_smtp(&e, &inner.server)),
+            Err(_) => Err(MailError::Unavailable {
+                server: inner.server.clone(),
+                code: None,
+                detail: format!("{}초 안에 보내기를 마치지 못했습니다", inner.timeout.as_secs_f64()),
+            }),
+        }
     }
 }
 

@@ -22,6 +22,11 @@ impl Received {
     }
 
     /// The first text/plain part, transfer encoding and charset decoded, line ends as `\n`.
+    ///
+    /// A base64 part gives back exactly the text that was sent. A 7bit or quoted-printable part
+    /// of a single-part mail runs to the end of the mail, so it also carries the empty lines
+    /// lettre adds at the end (after the part and before the final `.`): compare those with
+    /// `trim_end`.
     pub fn text_body(&self) -> Option<String> {
         MessageParser::default().parse(self.raw.as_bytes())?.body_text(0).map(|text| unix_lines(&text))
     }
