@@ -97,6 +97,36 @@ enum Command {
     /// Re-encrypt stored personal data under the current ENCRYPTION_KEY (after a key rotation, with the
     /// old key in ENCRYPTION_PREVIOUS_KEYS).
     RotateKeys,
+    /// Deployment files.
+    #[command(name = "config")]
+    DeployConfig {
+        #[command(subcommand)]
+        action: DeployConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeployConfigAction {
+    /// Render every server file (nginx, PgBouncer, PostgreSQL, Redis, systemd, Prometheus, Grafana,
+    /// pgBackRest, fail2ban, logrotate, sshd, ufw) into DIR, sized for this machine or the one given.
+    Render {
+        /// Where the files go (created if needed), with a MANIFEST of where each is installed.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The deployment settings.
+        #[arg(long, value_name = "FILE", default_value = "config/deploy.toml")]
+        settings: PathBuf,
+        /// Passwords and keys; what it lacks is generated and written back (mode 0600).
+        /// Default: DIR/secrets.toml.
+        #[arg(long, value_name = "FILE")]
+        secrets: Option<PathBuf>,
+        /// Render for this many CPUs instead of this machine's.
+        #[arg(long)]
+        cpus: Option<u32>,
+        /// Render for this much RAM instead of this machine's.
+        #[arg(long)]
+        memory_mib: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -209,6 +239,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let client = db::connect_direct(&config.database.direct_url).await?;
             let moved = connect::orgs::business_number::rotate(&client, &config.secrets.keyring()?).await?;
             println!("현재 키(버전 {})로 다시 암호화: 사업자등록번호 {moved}건", config.secrets.encryption_key_version);
+        }
+        Command::DeployConfig { action: DeployConfigAction::Render { out, settings, secrets, cpus, memory_mib } } => {
+            let mut settings = ops::Settings::load(&settings)?;
+            let secrets = secrets.unwrap_or_else(|| out.join("secrets.toml"));
+            let (values, created) = ops::Secrets::load_or_create(&secrets)?;
+            settings.secrets = values;
+            let hardware = ops::Hardware::detect(cpus, memory_mib)?;
+            let files = ops::render(&settings, &hardware, &out)?;
+            if created {
+                eprintln!("비밀값을 새로 만들어 {}에 저장했습니다 (다음 렌더링에도 쓰세요)", secrets.display());
+            }
+            println!(
+                "{}개 파일을 {}에 만들었습니다 (CPU {}개, 메모리 {} MiB 기준; 설치 위치는 MANIFEST)",
+                files.len(),
+                out.display(),
+                hardware.cpus,
+                hardware.memory_mib
+            );
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
             return run_ingest(command, &source).await;
