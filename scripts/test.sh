@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real services: PostgreSQL and Redis (started when not running),
-# plus private PgBouncer, PostgreSQL and redis-server instances that the tests start themselves.
+# plus private PgBouncer, PostgreSQL and redis-server instances that the tests start themselves, then
+# renders the production configuration and checks every file with the tool that reads it.
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,5 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "tests"
 cargo test --workspace --no-fail-fast "$@"
+say "deployment files, each checked by its own tool"
+bash scripts/check-config.sh

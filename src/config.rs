@@ -79,6 +79,8 @@ pub struct DatabaseConfig {
     pub pool_size: usize,
     /// Upper bound for one query, enforced on the client side.
     pub query_timeout: Duration,
+    /// How long a request waits for a free pool connection before answering 503.
+    pub pool_wait: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -291,7 +293,13 @@ impl DatabaseConfig {
             });
         }
         let timeout_ms = src.parsed("DATABASE_QUERY_TIMEOUT_MS", 5_000u64)?;
-        Ok(DatabaseConfig { url, direct_url, pool_size, query_timeout: Duration::from_millis(timeout_ms) })
+        Ok(DatabaseConfig {
+            url,
+            direct_url,
+            pool_size,
+            query_timeout: Duration::from_millis(timeout_ms),
+            pool_wait: Duration::from_millis(src.parsed("DATABASE_POOL_WAIT_MS", 2_000u64)?),
+        })
     }
 }
 

@@ -78,7 +78,9 @@ async fn the_data_layer_works_through_pgbouncer_transaction_pooling() {
     let config = common::config(
         &pooled_url,
         index_dir.path(),
-        &[("DATABASE_POOL_SIZE", "32"), ("REDIS_CACHE_URL", "redis://127.0.0.1:1")],
+        // Waiting for one of PgBouncer's 4 server connections may take long on a busy machine; this
+        // test is about correctness through transaction pooling, not about latency.
+        &[("DATABASE_POOL_SIZE", "32"), ("DATABASE_POOL_WAIT_MS", "30000"), ("REDIS_CACHE_URL", "redis://127.0.0.1:1")],
     );
     let state = connect::server::build_state(&config).unwrap();
     let app = TestApp { db: direct, state, index_dir };

@@ -28,7 +28,7 @@ pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
         .map_err(|e| anyhow::anyhow!("DATABASE_URL을 해석할 수 없습니다 ({}): {e}", config.url.redacted()))?;
     let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     let timeouts = Timeouts {
-        wait: Some(Duration::from_secs(2)),
+        wait: Some(config.pool_wait),
         create: Some(Duration::from_secs(3)),
         recycle: Some(Duration::from_secs(1)),
     };
