@@ -57,20 +57,20 @@ impl ScrapeStats {
 
     pub async fn succeeded(&self, source: &str, report: &ScrapeReport, took: Duration) {
         let status = if report.not_modified { "not_modified" } else { "succeeded" };
-        self.add(&[
+        let mut fields = vec![
             (format!("runs|{source}|{status}"), 1),
             (format!("items|{source}|new"), report.new as i64),
             (format!("items|{source}|changed"), report.changed as i64),
             (format!("items|{source}|unchanged"), report.unchanged as i64),
             (format!("items|{source}|rejected"), report.rejected.len() as i64),
-            (format!("seconds_ms|{source}|"), took.as_millis() as i64),
-        ])
-        .await;
+        ];
+        fields.extend(duration_fields(source, took));
+        self.add(&fields).await;
     }
 
     pub async fn failed(&self, source: &str, error: &ScrapeError, took: Duration) {
-        let mut fields =
-            vec![(format!("runs|{source}|failed"), 1), (format!("seconds_ms|{source}|"), took.as_millis() as i64)];
+        let mut fields = vec![(format!("runs|{source}|failed"), 1)];
+        fields.extend(duration_fields(source, took));
         if matches!(error, ScrapeError::Fetch(fetch::FetchError::RobotsDisallowed { .. })) {
             fields.push((format!("robots_denied|{source}|"), 1));
         }
@@ -145,8 +145,43 @@ impl ScrapeStats {
             "Scrapes refused by robots.txt",
             pick("robots_denied", &|s, _, n| format!("scrape_robots_denied_total{{source=\"{s}\"}} {n}\n")),
         );
+        out.push_str(&histogram(&counts));
         out
     }
+}
+
+/// Upper bounds (seconds) of the scrape duration histogram: a list page is seconds, a source with
+/// many detail pages at a polite pace is minutes.
+const DURATION_BUCKETS: &[u64] = &[1, 5, 15, 30, 60, 120, 300, 600, 1800];
+
+/// The counter fields one scrape adds: its source's total time, and the (source-less) histogram.
+fn duration_fields(source: &str, took: Duration) -> Vec<(String, i64)> {
+    let ms = took.as_millis() as i64;
+    let mut fields =
+        vec![(format!("seconds_ms|{source}|"), ms), ("hist|count|".into(), 1), ("hist|sum_ms|".into(), ms)];
+    for le in DURATION_BUCKETS.iter().filter(|le| took.as_secs_f64() <= **le as f64) {
+        fields.push((format!("hist|le|{le}"), 1));
+    }
+    fields
+}
+
+/// `scrape_duration_seconds` as a Prometheus histogram (cumulative buckets, `_sum`, `_count`).
+fn histogram(counts: &[(String, i64)]) -> String {
+    let get = |field: &str| counts.iter().find(|(f, _)| f == field).map(|(_, n)| *n).unwrap_or(0);
+    let count = get("hist|count|");
+    if count == 0 {
+        return String::new();
+    }
+    let mut out = String::from(
+        "# HELP scrape_duration_seconds How long one scrape of one source took\n# TYPE scrape_duration_seconds histogram\n",
+    );
+    for le in DURATION_BUCKETS {
+        out.push_str(&format!("scrape_duration_seconds_bucket{{le=\"{le}\"}} {}\n", get(&format!("hist|le|{le}"))));
+    }
+    out.push_str(&format!("scrape_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+    out.push_str(&format!("scrape_duration_seconds_sum {}\n", get("hist|sum_ms|") as f64 / 1000.0));
+    out.push_str(&format!("scrape_duration_seconds_count {count}\n"));
+    out
 }
 
 /// Runs scrape and attachment jobs.
@@ -273,5 +308,30 @@ impl ScrapeJobs {
             queue: queue.clone(),
             exe: std::env::current_exe()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrape_durations_form_a_cumulative_histogram() {
+        let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
+        for secs in [0.5, 20.0, 700.0] {
+            for (field, n) in duration_fields("ntis-rss", Duration::from_secs_f64(secs)) {
+                *counts.entry(field).or_default() += n;
+            }
+        }
+        let counts: Vec<(String, i64)> = counts.into_iter().collect();
+        let text = histogram(&counts);
+        assert!(text.contains("# TYPE scrape_duration_seconds histogram"));
+        assert!(text.contains("scrape_duration_seconds_bucket{le=\"1\"} 1\n"), "{text}");
+        assert!(text.contains("scrape_duration_seconds_bucket{le=\"30\"} 2\n"));
+        assert!(text.contains("scrape_duration_seconds_bucket{le=\"600\"} 2\n"));
+        assert!(text.contains("scrape_duration_seconds_bucket{le=\"1800\"} 3\n"));
+        assert!(text.contains("scrape_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("scrape_duration_seconds_sum 720.5\n"));
+        assert!(text.contains("scrape_duration_seconds_count 3\n"));
     }
 }
