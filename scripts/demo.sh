@@ -30,6 +30,9 @@ ENV
   chmod 600 var/dev.env
 fi
 set -a; source var/dev.env; set +a
+# Plain HTTP on this machine: cookies without Secure, links pointing here. No SMTP_URL: mails are
+# logged as not sent (set SMTP_URL in var/dev.env to send them).
+export CONNECT_COOKIE_SECURE=false CONNECT_PUBLIC_URL="http://127.0.0.1:${PORT}" CONNECT_UPLOAD_DIR=var/uploads
 
 say "빌드 (cargo build --release)"
 cargo build --release --quiet --bin connect
