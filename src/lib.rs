@@ -11,6 +11,7 @@ pub mod demo;
 pub mod import;
 pub mod ingest;
 pub mod metrics;
+pub mod notify;
 pub mod orgs;
 pub mod plans;
 pub mod redis_store;

@@ -293,6 +293,7 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             let redis = RedisConfig::from_source(source)?;
             let (queue, _) = ingest::worker::connect(&redis).await?;
             let jobs = ingest::worker::ScrapeJobs::new(sources, &database, &queue, &redis)?;
+            let notify = connect::notify::jobs::NotifyJobs::for_worker(&Config::from_source(source)?)?;
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
@@ -300,7 +301,7 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             });
             tracing::info!(sources = jobs.sources.sources.len(), concurrency, "worker started");
             let visibility = std::time::Duration::from_secs(visibility_secs.max(3));
-            ingest::worker::run(jobs, &redis, concurrency, visibility, stop_rx).await?;
+            ingest::worker::run(jobs, notify, &redis, concurrency, visibility, stop_rx).await?;
         }
         Command::Scrape { name, sources } => {
             let sources = Sources::load(&sources)?;

@@ -261,7 +261,9 @@ async fn a_worker_runs_queued_scrapes_extracts_attachments_and_counts_it() {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn({
         let jobs = jobs.clone();
-        async move { connect::ingest::worker::run(jobs, &redis, 2, Duration::from_secs(60), stop_rx).await }
+        let notify =
+            connect::notify::jobs::NotifyJobs { db: app.state.db.clone(), accounts: app.state.accounts.clone() };
+        async move { connect::ingest::worker::run(jobs, notify, &redis, 2, Duration::from_secs(60), stop_rx).await }
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {

@@ -249,6 +249,8 @@ async fn a_killed_worker_and_a_restarted_queue_redis_lose_no_scrape_and_duplicat
             ("REDIS_CACHE_URL".into(), common::redis_url()),
             ("REDIS_QUEUE_URL".into(), redis.url()),
             ("REDIS_KEY_PREFIX".into(), prefix.clone()),
+            ("JWT_SECRET".into(), "chaos-test-jwt-secret-0123456789abcdef".into()),
+            ("ENCRYPTION_KEY".into(), "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff".into()),
             ("CONNECT_SOURCES".into(), sources_path.display().to_string()),
             ("RUST_LOG".into(), "info".into()),
             // A job orphaned by the SIGKILL is given to another worker after 6 s.

@@ -14,6 +14,7 @@ pub fn verify_email(accounts: &Accounts, to: &str, token: &str) -> mail::Message
              직접 가입하지 않으셨다면 이 메일을 무시하셔도 됩니다."
         ),
         html: None,
+        unsubscribe: None,
     }
 }
 
@@ -27,6 +28,7 @@ pub fn reset_password(accounts: &Accounts, to: &str, token: &str) -> mail::Messa
              요청하지 않으셨다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다."
         ),
         html: None,
+        unsubscribe: None,
     }
 }
 
@@ -40,6 +42,7 @@ pub fn delete_account(to: &str, code: &str) -> mail::Message {
              요청하지 않으셨다면 비밀번호를 바꾸고 이 메일을 무시하세요."
         ),
         html: None,
+        unsubscribe: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod json;
 pub mod me;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod orgs;
 pub mod programs;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use deadpool_postgres::Pool;
 use redis::aio::ConnectionManager;
@@ -91,6 +92,19 @@ fn account_routes(state: &AppState) -> Router<AppState> {
         .route("/api/me/export", get(me::export::export))
         .route("/api/me/deletion", post(me::delete::request))
         .route("/api/me/deletion/confirm", post(me::delete::confirm))
+        .route("/api/me/saved", get(me::saved::list))
+        .route("/api/me/saved/{program}", put(me::saved::save).delete(me::saved::unsave))
+        .route("/api/me/searches", get(me::saved::searches).post(me::saved::save_search))
+        .route("/api/me/searches/{id}", delete(me::saved::delete_search))
+        .route("/api/me/notifications", get(me::notifications::list))
+        .route("/api/me/notifications/read", post(me::notifications::mark_read))
+        .route(
+            "/api/me/notification-settings",
+            get(me::notifications::settings).put(me::notifications::update_settings),
+        )
+        .route("/api/me/calendar", post(me::notifications::new_calendar))
+        .route("/api/calendar/{file}", get(notify::calendar_feed))
+        .route("/api/unsubscribe", get(notify::explain_unsubscribe).post(notify::unsubscribe))
         .route("/api/orgs", get(orgs::show::list).post(orgs::create::create))
         .route("/api/orgs/{id}", get(orgs::show::show).put(orgs::update::update))
         .route("/api/orgs/{id}/members", get(orgs::members::list))

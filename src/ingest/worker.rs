@@ -258,6 +258,7 @@ pub fn scheduler(queue: Queue, sources: &Sources) -> anyhow::Result<Scheduler> {
 /// memory.
 pub async fn run(
     jobs: ScrapeJobs,
+    notify: crate::notify::jobs::NotifyJobs,
     redis: &crate::config::RedisConfig,
     concurrency: usize,
     visibility_timeout: Duration,
@@ -265,20 +266,25 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let (queue, scrape_reader) = connect(redis).await?;
     let (_, attachment_reader) = connect(redis).await?;
-    let scheduler = scheduler(queue.clone(), &jobs.sources)?;
+    let (_, notify_reader) = connect(redis).await?;
+    let scheduler = crate::notify::jobs::schedule(scheduler(queue.clone(), &jobs.sources)?)?;
     let scrapes =
         Worker::new(queue.clone(), scrape_reader).concurrency(concurrency).visibility_timeout(visibility_timeout);
-    let attachments = Worker::new(queue, attachment_reader).concurrency(1).visibility_timeout(visibility_timeout);
+    let attachments =
+        Worker::new(queue.clone(), attachment_reader).concurrency(1).visibility_timeout(visibility_timeout);
+    let notifications = Worker::new(queue, notify_reader).concurrency(1).visibility_timeout(visibility_timeout);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let (scraped, extracted, scheduled) = tokio::join!(
+    let (scraped, extracted, notified, scheduled) = tokio::join!(
         scrapes.run(SCRAPE_QUEUE, jobs.clone(), stopped(stop.clone())),
         attachments.run(ATTACHMENT_QUEUE, jobs, stopped(stop.clone())),
+        notifications.run(crate::notify::jobs::NOTIFY_QUEUE, notify, stopped(stop.clone())),
         scheduler.run(stopped(stop))
     );
     scraped?;
     extracted?;
+    notified?;
     scheduled?;
     Ok(())
 }

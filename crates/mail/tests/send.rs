@@ -228,3 +228,17 @@ async fn refusal_after_the_content_is_rejected_and_nothing_is_kept() {
     assert!(matches!(&err, MailError::Rejected { code: 554, .. }), "{err:?}");
     assert!(sink.messages().is_empty());
 }
+
+#[tokio::test]
+async fn one_click_unsubscribe_headers_are_sent() {
+    let sink = mail::sink::Sink::start().await;
+    let mailer = mail::Mailer::new(mail::MailConfig::from_url(&sink.url()).unwrap()).unwrap();
+    let mut message = mail::Message::new("kim@example.com", "[Connect] 마감 3일 전", "본문");
+    message.unsubscribe = Some("https://connect.test/api/unsubscribe?t=abc".into());
+    mailer.send(&message).await.unwrap();
+    let received = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert_eq!(received[0].header("List-Unsubscribe").as_deref(), Some("<https://connect.test/api/unsubscribe?t=abc>"));
+    assert_eq!(received[0].header("List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+    message.unsubscribe = Some("https://x\r\nBcc: evil@example.com".into());
+    assert!(mailer.send(&message).await.is_err());
+}

@@ -2,4 +2,6 @@
 
 pub mod delete;
 pub mod export;
+pub mod notifications;
 pub mod password;
+pub mod saved;
