@@ -157,7 +157,8 @@ fn is_hangul(c: char) -> bool {
 
 /// The class of one sentence.
 pub fn classify(text: &str) -> Class {
-    if PREFERENCE.is_match(text) {
+    // 우선지원대상기업 is a term of employment insurance law, not a preference.
+    if PREFERENCE.is_match(&text.replace("우선지원대상", "")) {
         return Class::Preference;
     }
     if NO_LIMIT.is_match(text) && !TARGET_LABEL.is_match(text) {
@@ -175,6 +176,11 @@ pub fn classify(text: &str) -> Class {
         Some(t) if TARGET_ENDINGS.iter().any(|e| t.word.ends_with(e)) || t.word == "자" => Class::Targetish,
         _ => Class::Descriptive,
     }
+}
+
+/// The last word of a sentence, parentheses, punctuation and `등` aside.
+pub fn head_word(text: &str) -> Option<crate::tokens::Token> {
+    crate::tokens::tokenize(&strip_tail(text)).pop()
 }
 
 /// The sentence without trailing parentheses, punctuation and `등`.
@@ -246,7 +252,7 @@ pub fn is_negation(text: &str) -> bool {
 /// `(예비)창업자` is 예비창업자 and 창업자.
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\(예비\)\s*([가-힣]+)").expect("valid regex"));
 
-static LAW_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[「『][^」』]*[」』]").expect("valid regex"));
+static LAW_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[「『｢][^」』｣]*[」』｣]").expect("valid regex"));
 
 /// Law and programme names in 「」/『』 removed: `「중소기업기본법」 제2조` names no applicant.
 pub fn without_law_names(text: &str) -> String {

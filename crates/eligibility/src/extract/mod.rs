@@ -91,17 +91,25 @@ pub(crate) fn read(text: &str, forced: Option<Forced>) -> Vec<Rule> {
         }
     }
     let mut rules = Vec::new();
+    let mut any_company: Option<Rule> = None;
     for s in &sentences {
         if CONCESSIVE.is_match(&s.text) {
             continue;
         }
         let ctx = Context { sentence: s, clauses: sentence::clauses(s) };
-        org::extract(&ctx, &mut rules);
+        if let Some(generic) = org::extract(&ctx, &mut rules) {
+            any_company.get_or_insert(generic);
+        }
         numbers::extract(&ctx, &mut rules);
         place::extract(&ctx, &mut rules);
         industry::extract(&ctx, &mut rules);
         certs::extract(&ctx, &mut rules);
         exclusions::extract(&ctx, &mut rules);
+    }
+    if let Some(generic) = any_company {
+        if !rules.iter().any(|r| matches!(r.constraint, Constraint::TargetTypes { .. })) {
+            rules.push(generic);
+        }
     }
     downgrade_excepted(&sentences, &mut rules);
     dedup(rules)

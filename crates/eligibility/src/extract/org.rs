@@ -64,7 +64,13 @@ static CORPORATION_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 static INDIVIDUAL_ONLY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"개인사업자\s*(만|에\s*한(함|하여|해|정)|로\s*한정)").expect("valid regex"));
 
-pub(crate) fn extract(ctx: &Context, out: &mut Vec<Rule>) {
+/// Applicant nouns that name a company without saying which.
+const GENERIC: &[&str] = &["기업", "업체", "사업자", "기업체", "법인"];
+
+/// Reads applicants and exclusions into `out`. Returns a rule admitting any company when the
+/// sentence describes its applicant only as `기업`/`업체` (`☞ 국내 바이오헬스 기업`); the caller uses it
+/// only if the text names no applicant kind anywhere.
+pub(crate) fn extract(ctx: &Context, out: &mut Vec<Rule>) -> Option<Rule> {
     let mut allowed: Vec<OrgType> = Vec::new();
     for clause in &ctx.clauses {
         let tokens = tokenize(&clause.text);
@@ -80,12 +86,19 @@ pub(crate) fn extract(ctx: &Context, out: &mut Vec<Rule>) {
         }
     }
     allowed.sort();
-    if let Some(confidence) = ctx.target_confidence() {
-        if !allowed.is_empty() && !ctx.sentence.in_exclusions {
-            out.push(ctx.rule(Constraint::TargetTypes { any_of: allowed }, confidence));
-        }
-        legal_form(ctx, confidence, out);
+    let confidence = ctx.target_confidence()?;
+    legal_form(ctx, confidence, out);
+    if ctx.sentence.in_exclusions {
+        return None;
     }
+    if !allowed.is_empty() {
+        out.push(ctx.rule(Constraint::TargetTypes { any_of: allowed }, confidence));
+        return None;
+    }
+    let head = crate::sentence::head_word(ctx.text())?;
+    let generic = GENERIC.iter().any(|g| head.matches(g)) && !ctx.clauses.iter().any(|c| c.negated);
+    let any_company = vec![OrgType::Sme, OrgType::Midsize, OrgType::Large];
+    generic.then(|| ctx.rule(Constraint::TargetTypes { any_of: any_company }, confidence.min(0.7)))
 }
 
 /// Applicant kinds named in a clause, in order of appearance in [`OrgType::ALL`].
@@ -218,6 +231,16 @@ mod tests {
         assert!(targets("문의: 중소기업 통합콜센터 1357").is_empty());
         // 대학생 is a person, 대학 an institution.
         assert_eq!(targets("참여대상: 대학생"), [vec![Individual]]);
+    }
+
+    #[test]
+    fn generic_company_only_without_named_kinds() {
+        let any_company = vec![Sme, Midsize, Large];
+        assert_eq!(targets("☞ 국내 바이오헬스 기업"), [any_company.clone()]);
+        assert_eq!(targets("지원대상: 수출 실적이 있는 기업"), [any_company]);
+        // A named kind anywhere wins over the generic noun.
+        assert_eq!(targets("☞ 전북지역 소상공인\n- (자격) 전북 소재 소상공인확인서 발급 기업"), [vec![SmallBusiness]]);
+        assert!(targets("국내 기업의 수출을 지원하기 위해 공고합니다.").is_empty());
     }
 
     #[test]

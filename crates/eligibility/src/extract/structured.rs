@@ -113,24 +113,27 @@ impl Source {
 /// Every rule the coded fields state.
 pub fn from_structured(fields: &StructuredFields) -> Vec<Rule> {
     let src = fields.source;
+    // `누구나` in the description overrides the coded boxes, which K-Startup fills by habit.
+    let anyone = fields.target_detail_text.as_deref().is_some_and(|t| t.contains("누구나"));
+    let coded = |c: f32| if anyone { c.min(0.5) } else { c };
     let mut out = Vec::new();
     let mut push = |slot: Slot, constraint: Constraint, confidence: f32, value: &str| {
         out.push(Rule::structured(constraint, src.field(slot), confidence, value.trim()));
     };
     if let Some(v) = &fields.target_text {
-        if let Some((types, all_known)) = targets(v) {
-            let c = if all_known { src.confidence() } else { src.confidence().min(0.5) };
+        if let Some((types, all_known)) = targets(v).filter(|(t, _)| !(src == Source::Kstartup && ticks_every_box(t))) {
+            let c = coded(if all_known { src.confidence() } else { src.confidence().min(0.5) });
             push(Slot::Target, Constraint::TargetTypes { any_of: types }, c, v);
         }
     }
     if let Some(v) = &fields.business_age_text {
         if let Some(constraint) = business_age(v) {
-            push(Slot::BusinessAge, constraint, src.confidence(), v);
+            push(Slot::BusinessAge, constraint, coded(src.confidence()), v);
         }
     }
     if let Some(v) = &fields.age_text {
         if let Some(years) = ceo_age(v) {
-            push(Slot::Age, Constraint::CeoAge { years }, src.confidence(), v);
+            push(Slot::Age, Constraint::CeoAge { years }, coded(src.confidence()), v);
         }
     }
     if let Some(v) = &fields.region_text {
@@ -156,6 +159,7 @@ pub fn from_structured(fields: &StructuredFields) -> Vec<Rule> {
             push(Slot::Certification, Constraint::RequiredCertification { any_of }, c, v);
         }
     }
+    let coded_len = out.len();
     for (slot, text, forced) in [
         (Slot::TargetDetail, &fields.target_detail_text, Forced::Targets),
         (Slot::Exclusion, &fields.exclusion_text, Forced::Exclusions),
@@ -166,7 +170,31 @@ pub fn from_structured(fields: &StructuredFields) -> Vec<Rule> {
             out.push(rule);
         }
     }
+    refine(&mut out, coded_len);
     out
+}
+
+/// Kinds where the description refines a coded bucket: K-Startup ticks `10년미만` and writes
+/// `창업 7년 이내` in `aply_trgt_ctnt`. The description's bound wins; the box only warns.
+const REFINED: &[&str] = &["business_age", "ceo_age", "revenue", "employees", "regions"];
+
+fn refine(rules: &mut [Rule], coded_len: usize) {
+    let described: Vec<&'static str> = rules[coded_len..]
+        .iter()
+        .filter(|r| r.is_hard() && REFINED.contains(&r.constraint.kind()))
+        .map(|r| r.constraint.kind())
+        .collect();
+    for rule in rules[..coded_len].iter_mut().filter(|r| described.contains(&r.constraint.kind())) {
+        rule.confidence = rule.confidence.min(0.5);
+    }
+}
+
+/// K-Startup's `aply_trgt` with all seven boxes ticked (`청소년,대학생,일반인,대학,연구기관,
+/// 일반기업,1인 창조기업`) says nothing about who may apply.
+fn ticks_every_box(types: &[OrgType]) -> bool {
+    [OrgType::Individual, OrgType::University, OrgType::ResearchInstitute, OrgType::Sme, OrgType::Solo]
+        .iter()
+        .all(|t| types.contains(t))
 }
 
 /// The items of a list field: `,` (K-Startup), `|` (중소벤처24), `/`, line breaks.
@@ -316,8 +344,7 @@ mod tests {
 
     #[test]
     fn kstartup_applicant_kinds() {
-        let rules =
-            kstartup(|f| f.target_text = Some("청소년,대학생,일반인,대학,연구기관,일반기업,1인 창조기업".into()));
+        let rules = kstartup(|f| f.target_text = Some("대학,연구기관,일반기업,1인 창조기업".into()));
         assert_eq!(rules.len(), 1);
         assert_eq!(
             rules[0].constraint,
@@ -329,12 +356,21 @@ mod tests {
                     OrgType::Large,
                     OrgType::University,
                     OrgType::ResearchInstitute,
-                    OrgType::Individual
                 ]
             }
         );
         assert_eq!(rules[0].provenance, Provenance::Structured { field: "aply_trgt".into() });
         assert!(rules[0].is_hard());
+        // Every box ticked: no information.
+        let all = "청소년,대학생,일반인,대학,연구기관,일반기업,1인 창조기업";
+        assert!(kstartup(|f| f.target_text = Some(all.into())).is_empty());
+        // `누구나` in the description: the coded boxes only warn.
+        let rules = kstartup(|f| {
+            f.target_detail_text = Some("스타트업 역량 강화에 관심이 있는 누구나".into());
+            f.business_age_text = Some("예비창업자,1년미만,2년미만,3년미만,5년미만,7년미만,10년미만".into());
+        });
+        assert_eq!(rules.len(), 1);
+        assert!(!rules[0].is_hard());
         // An item we do not know might admit anyone: below the gate.
         let rules = kstartup(|f| f.target_text = Some("일반기업, 협동조합".into()));
         assert!(!rules[0].is_hard());
@@ -383,10 +419,34 @@ mod tests {
             f.exclusion_text = Some("\t※ 법인과 대표자 모두 제외 사유에 해당하지 않아야 함(공고문 p.4 참조)\r\n\r\n① 금융기관 등으로부터 채무불이행으로 규제 중인 자(기업)\r\n\r\n② 국세 또는 지방세 체납 중인 자(기업)".into());
         });
         let kinds: Vec<&str> = rules.iter().map(|r| r.constraint.kind()).collect();
-        assert_eq!(kinds, ["business_age", "regions", "exclusion_credit", "exclusion_tax"], "{rules:#?}");
+        assert_eq!(
+            kinds,
+            ["business_age", "regions", "target_types", "exclusion_credit", "exclusion_tax"],
+            "{rules:#?}"
+        );
         assert_eq!(rules[0].constraint, Constraint::BusinessAge { months: under(27), pre_startup: false });
         assert_eq!(rules[0].provenance, Provenance::Structured { field: "aply_trgt_ctnt".into() });
-        assert_eq!(rules[3].constraint, Constraint::Exclusion { exclusion: Exclusion::TaxArrears });
+        assert_eq!(rules[4].constraint, Constraint::Exclusion { exclusion: Exclusion::TaxArrears });
+    }
+
+    #[test]
+    fn description_refines_coded_buckets() {
+        // pbanc_sn 178839: `biz_enyy` up to 10 years, the description says 7.
+        let rules = kstartup(|f| {
+            f.business_age_text = Some("1년미만,2년미만,3년미만,5년미만,7년미만,10년미만".into());
+            f.target_detail_text = Some(" ｢중소기업기본법｣ 제2조제1항에 따른 중소기업의 대표자이자, ｢중소기업창업 지원법｣ 동법 제2조제2호부터 제2조제3의2까지의 각 호의 정의에 따른 창업기업의 대표자로서 모집공고일(’26.8.6.) 기준 창업 7년 이내*인 자".into());
+        });
+        let ages: Vec<(&Constraint, bool)> = rules
+            .iter()
+            .filter(|r| r.constraint.kind() == "business_age")
+            .map(|r| (&r.constraint, r.is_hard()))
+            .collect();
+        assert_eq!(ages.len(), 2);
+        assert!(!ages[0].1, "the coded bucket only warns");
+        assert_eq!(
+            ages[1],
+            (&Constraint::BusinessAge { months: Some(Range::at_most(Bound::inclusive(84))), pre_startup: false }, true)
+        );
     }
 
     #[test]

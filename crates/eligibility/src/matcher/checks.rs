@@ -25,6 +25,8 @@ pub struct Situation {
     /// The announcement names the organisation's institution type among its applicants, so
     /// company-only conditions do not apply to it.
     pub institution_targeted: bool,
+    /// What 창업기업 means here: the announcement's business age when it states one.
+    pub startup_months: Range<u32>,
 }
 
 /// Kinds of condition that only make sense for companies and founders.
@@ -54,7 +56,7 @@ pub fn check(c: &Constraint, org: &OrgFacts, at: &Situation) -> Outcome {
         }
     }
     match c {
-        Constraint::TargetTypes { any_of } => target_types(any_of, org, at.today),
+        Constraint::TargetTypes { any_of } => target_types(any_of, org, at),
         Constraint::BusinessAge { months, pre_startup } => business_age(&desc, months.as_ref(), *pre_startup, org, at),
         Constraint::Revenue { won } => {
             let span = org.revenue.or(membership::is_pre_startup(org).then_some(Span::exactly(0)));
@@ -96,7 +98,7 @@ fn object_particle(word: &str) -> &'static str {
     }
 }
 
-fn target_types(any_of: &[OrgType], org: &OrgFacts, today: NaiveDate) -> Outcome {
+fn target_types(any_of: &[OrgType], org: &OrgFacts, at: &Situation) -> Outcome {
     let labels = any_of.iter().map(|t| t.label_ko()).collect::<Vec<_>>().join(", ");
     // `일반기업`: every company scale is admitted, so any established company is.
     let any_company = [OrgType::Sme, OrgType::Midsize, OrgType::Large].iter().all(|t| any_of.contains(t));
@@ -105,7 +107,7 @@ fn target_types(any_of: &[OrgType], org: &OrgFacts, today: NaiveDate) -> Outcome
     }
     let mut unknown = None;
     for t in any_of {
-        match is(org, *t, today) {
+        match is(org, *t, at.today, &at.startup_months) {
             Tri::Yes => return Outcome::Pass(Some(format!("신청 대상 해당: {}", t.label_ko()))),
             Tri::Unknown(f) => unknown = unknown.or(Some((f, *t))),
             Tri::No => {}
@@ -114,7 +116,11 @@ fn target_types(any_of: &[OrgType], org: &OrgFacts, today: NaiveDate) -> Outcome
     match unknown {
         Some((Field::EstablishedOn, t)) => Outcome::Unknown(
             Field::EstablishedOn,
-            format!("설립일을 입력하면 '{}(창업 7년 이내)' 대상인지 확인할 수 있습니다", t.label_ko()),
+            format!(
+                "설립일을 입력하면 '{}({})' 대상인지 확인할 수 있습니다",
+                t.label_ko(),
+                Constraint::BusinessAge { months: Some(at.startup_months), pre_startup: false }.describe()
+            ),
         ),
         Some((field, _)) => missing(field, &format!("신청 대상 {labels}")),
         None => Outcome::Fail(format!("신청 대상({labels})이 아닙니다: 현재 {}", membership::describe(org))),
@@ -274,7 +280,7 @@ fn excluded_scale(desc: &str, exclusion: Exclusion, org: &OrgFacts) -> Outcome {
     if membership::institution(org).is_some() {
         return Outcome::Pass(None);
     }
-    match is(org, scale, chrono::NaiveDate::MIN) {
+    match is(org, scale, chrono::NaiveDate::MIN, &membership::startup_default()) {
         Tri::Yes => Outcome::Fail(format!("{desc}: 현재 {}", scale.label_ko())),
         Tri::No => Outcome::Pass(None),
         Tri::Unknown(f) => missing(f, desc),

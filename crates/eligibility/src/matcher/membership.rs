@@ -32,10 +32,17 @@ pub fn institution(org: &OrgFacts) -> Option<OrgType> {
     kind_of(org).and_then(|k| k.institution_type())
 }
 
-pub fn is(org: &OrgFacts, t: OrgType, today: NaiveDate) -> Tri {
+/// The default meaning of 창업기업: founded at most 7 years ago.
+pub fn startup_default() -> Range<u32> {
+    Range::at_most(Bound::inclusive(STARTUP_MONTHS))
+}
+
+/// Whether the organisation is of kind `t`; `startup` is what 창업기업 means for this
+/// announcement (7 years unless it states another business age).
+pub fn is(org: &OrgFacts, t: OrgType, today: NaiveDate, startup: &Range<u32>) -> Tri {
     match kind_of(org) {
         None => Tri::Unknown(Field::Kind),
-        Some(OrgKind::Company) => company_is(org, t, today),
+        Some(OrgKind::Company) => company_is(org, t, today, startup),
         Some(kind) => {
             if kind.institution_type() == Some(t) {
                 Tri::Yes
@@ -48,7 +55,7 @@ pub fn is(org: &OrgFacts, t: OrgType, today: NaiveDate) -> Tri {
     }
 }
 
-fn company_is(org: &OrgFacts, t: OrgType, today: NaiveDate) -> Tri {
+fn company_is(org: &OrgFacts, t: OrgType, today: NaiveDate, startup: &Range<u32>) -> Tri {
     let has = |s: &[Scale]| s.iter().any(|s| org.scales.contains(s));
     let pre = is_pre_startup(org);
     let employees_max = org.employees.and_then(|e| e.max);
@@ -83,14 +90,14 @@ fn company_is(org: &OrgFacts, t: OrgType, today: NaiveDate) -> Tri {
         }
         OrgType::Startup => match org.established_on {
             Some(d) => {
-                if age_fits(d, today, &Range::at_most(Bound::inclusive(STARTUP_MONTHS))) {
+                if age_fits(d, today, startup) {
                     Tri::Yes
                 } else {
                     Tri::No
                 }
             }
             None if pre || has(&[Scale::Midsize, Scale::Large]) => Tri::No,
-            None if has(&[Scale::Startup]) => Tri::Yes,
+            None if has(&[Scale::Startup]) && startup.contains(STARTUP_MONTHS) => Tri::Yes,
             None => Tri::Unknown(Field::EstablishedOn),
         },
         OrgType::PreStartup | OrgType::Individual => {
@@ -159,31 +166,31 @@ mod tests {
         let today = date("2026-09-01");
         let org =
             OrgFacts { kind: Some(OrgKind::Company), established_on: Some(date("2019-09-01")), ..Default::default() };
-        assert_eq!(is(&org, OrgType::Startup, today), Tri::Yes);
+        assert_eq!(is(&org, OrgType::Startup, today, &startup_default()), Tri::Yes);
         let org = OrgFacts { established_on: Some(date("2019-08-31")), ..org };
-        assert_eq!(is(&org, OrgType::Startup, today), Tri::No);
+        assert_eq!(is(&org, OrgType::Startup, today, &startup_default()), Tri::No);
         let org = OrgFacts { kind: Some(OrgKind::Company), scales: vec![Scale::Sme], ..Default::default() };
-        assert_eq!(is(&org, OrgType::Startup, today), Tri::Unknown(Field::EstablishedOn));
+        assert_eq!(is(&org, OrgType::Startup, today, &startup_default()), Tri::Unknown(Field::EstablishedOn));
     }
 
     #[test]
     fn scales_and_institutions() {
         let today = date("2026-09-01");
         let sme = OrgFacts { kind: Some(OrgKind::Company), scales: vec![Scale::Sme], ..Default::default() };
-        assert_eq!(is(&sme, OrgType::Sme, today), Tri::Yes);
-        assert_eq!(is(&sme, OrgType::Midsize, today), Tri::No);
-        assert_eq!(is(&sme, OrgType::SmallBusiness, today), Tri::Unknown(Field::Scales));
+        assert_eq!(is(&sme, OrgType::Sme, today, &startup_default()), Tri::Yes);
+        assert_eq!(is(&sme, OrgType::Midsize, today, &startup_default()), Tri::No);
+        assert_eq!(is(&sme, OrgType::SmallBusiness, today, &startup_default()), Tri::Unknown(Field::Scales));
         let tiny = OrgFacts { employees: Some(Span::exactly(3)), ..sme.clone() };
-        assert_eq!(is(&tiny, OrgType::SmallBusiness, today), Tri::Yes);
+        assert_eq!(is(&tiny, OrgType::SmallBusiness, today, &startup_default()), Tri::Yes);
         let uni = OrgFacts { kind: Some(OrgKind::University), ..Default::default() };
-        assert_eq!(is(&uni, OrgType::University, today), Tri::Yes);
-        assert_eq!(is(&uni, OrgType::Sme, today), Tri::No);
-        assert_eq!(is(&OrgFacts::default(), OrgType::Sme, today), Tri::Unknown(Field::Kind));
+        assert_eq!(is(&uni, OrgType::University, today, &startup_default()), Tri::Yes);
+        assert_eq!(is(&uni, OrgType::Sme, today, &startup_default()), Tri::No);
+        assert_eq!(is(&OrgFacts::default(), OrgType::Sme, today, &startup_default()), Tri::Unknown(Field::Kind));
         let pre = OrgFacts { scales: vec![Scale::PreStartup], ..Default::default() };
-        assert_eq!(is(&pre, OrgType::PreStartup, today), Tri::Yes);
-        assert_eq!(is(&pre, OrgType::Individual, today), Tri::Yes);
-        assert_eq!(is(&pre, OrgType::Sme, today), Tri::No);
-        assert_eq!(is(&pre, OrgType::Startup, today), Tri::No);
+        assert_eq!(is(&pre, OrgType::PreStartup, today, &startup_default()), Tri::Yes);
+        assert_eq!(is(&pre, OrgType::Individual, today, &startup_default()), Tri::Yes);
+        assert_eq!(is(&pre, OrgType::Sme, today, &startup_default()), Tri::No);
+        assert_eq!(is(&pre, OrgType::Startup, today, &startup_default()), Tri::No);
     }
 
     #[test]

@@ -51,7 +51,18 @@ pub fn evaluate(org: &OrgFacts, program: &ProgramFacts, today: NaiveDate) -> Ver
             _ => false,
         })
     });
-    let at = Situation { today, institution_targeted };
+    // 창업기업 means the announcement's own business age when it states one.
+    let startup_months = rules
+        .iter()
+        .filter(|r| gates(r))
+        .filter_map(|r| match &r.constraint {
+            Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
+            _ => None,
+        })
+        .reduce(|a, b| a.hull(&b))
+        .map(|m| crate::range::Range { min: None, max: m.max })
+        .unwrap_or_else(membership::startup_default);
+    let at = Situation { today, institution_targeted, startup_months };
 
     let mut failed: Vec<Reason> = Vec::new();
     let mut missing: Vec<MissingField> = Vec::new();
