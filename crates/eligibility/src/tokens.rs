@@ -48,7 +48,7 @@ const PARTICLES: &[&str] = &[
     "등",
 ];
 
-/// One word of a text: as written (lower-cased) and its stem.
+/// One word of a text: as written (ASCII lower-cased; Hangul has no case) and its stem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     pub word: String,
@@ -76,7 +76,10 @@ fn script(c: char) -> Script {
 }
 
 fn is_word_char(c: char) -> bool {
-    c != 'ㆍ' && (c.is_alphanumeric() || c == '&')
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '&';
+    }
+    ('\u{AC00}'..='\u{D7A3}').contains(&c) || (c != 'ㆍ' && c.is_alphanumeric())
 }
 
 /// The words of `text` in order.
@@ -94,7 +97,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         if last.is_some_and(|l| l != s) {
             push(&mut out, &mut current);
         }
-        current.extend(c.to_lowercase());
+        current.push(c.to_ascii_lowercase());
         last = Some(s);
     }
     push(&mut out, &mut current);
@@ -121,6 +124,37 @@ pub fn stem(word: &str) -> String {
         }
     }
     w.to_string()
+}
+
+/// Whether `keyword` (one word, lower-case) occurs in `text` (lower-case) as a whole word or a
+/// word's stem, without tokenizing the whole text: each occurrence is checked for word
+/// boundaries. Same answer as [`contains_keyword`] for one-word keywords.
+pub fn text_has_word(text: &str, keyword: &str) -> bool {
+    if keyword.is_empty() {
+        return false;
+    }
+    let Some(first) = keyword.chars().next() else { return false };
+    let last = keyword.chars().last().unwrap_or(first);
+    for (at, _) in text.match_indices(keyword) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|b| is_word_char(b) && script(b) == script(first)) {
+            continue;
+        }
+        let rest = &text[at + keyword.len()..];
+        // The rest of this word: up to a boundary or a change of script.
+        let end = rest
+            .char_indices()
+            .find(|(_, c)| !is_word_char(*c) || script(*c) != script(last))
+            .map_or(rest.len(), |(i, _)| i);
+        if end == 0 {
+            return true;
+        }
+        let word = format!("{keyword}{}", &rest[..end]);
+        if stem(word.trim_matches('&')) == keyword {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether `keyword` (one or more words) occurs in `tokens` as whole words.
@@ -179,5 +213,22 @@ mod tests {
         assert!(contains_keyword(&tokens, "인공지능 반도체"));
         assert!(!contains_keyword(&tokens, "반도체 인공지능"));
         assert!(!contains_keyword(&tokens, ""));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_tokens() {
+        let texts = [
+            "치매 케어 커뮤니티(dementia care community) 데이터베이스 구축",
+            "인공지능 반도체를 개발하는 기업들의 ai반도체 r&d",
+            "제조업을 영위하는 중소기업으로서 데이터가 필요한 곳",
+        ];
+        let keywords =
+            ["it", "데이터", "치매", "community", "반도체", "ai", "r&d", "제조업", "중소기업", "기업", "매", "d"];
+        for text in texts {
+            let tokens = tokenize(text);
+            for k in keywords {
+                assert_eq!(text_has_word(text, k), contains_keyword(&tokens, k), "{k} in {text}");
+            }
+        }
     }
 }

@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn generic_company_only_without_named_kinds() {
         let any_company = vec![Sme, Midsize, Large];
-        assert_eq!(targets("☞ 국내 바이오헬스 기업"), [any_company.clone()]);
+        assert_eq!(targets("☞ 국내 바이오헬스 기업"), std::slice::from_ref(&any_company));
         assert_eq!(targets("지원대상: 수출 실적이 있는 기업"), [any_company]);
         // A named kind anywhere wins over the generic noun.
         assert_eq!(targets("☞ 전북지역 소상공인\n- (자격) 전북 소재 소상공인확인서 발급 기업"), [vec![SmallBusiness]]);

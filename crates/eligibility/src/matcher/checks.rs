@@ -93,7 +93,7 @@ pub fn missing(field: Field, desc: &str) -> Outcome {
 fn object_particle(word: &str) -> &'static str {
     let head = word.split('(').next().unwrap_or(word);
     match head.chars().rev().find(|c| ('\u{AC00}'..='\u{D7A3}').contains(c)) {
-        Some(c) if (c as u32 - 0xAC00) % 28 != 0 => "을",
+        Some(c) if !(c as u32 - 0xAC00).is_multiple_of(28) => "을",
         _ => "를",
     }
 }

@@ -43,8 +43,8 @@ const ORDER: &[&str] = &[
 /// Judges one programme for one organisation on `today` (which dates business age and the
 /// deadline; pass it explicitly so results are reproducible).
 pub fn evaluate(org: &OrgFacts, program: &ProgramFacts, today: NaiveDate) -> Verdict {
-    let rules = effective_rules(program);
-    let rules: Vec<&Rule> = rules.iter().collect();
+    let extra = field_rules(program);
+    let rules = effective_rules(program, &extra);
     let institution_targeted = membership::institution(org).is_some_and(|inst| {
         rules.iter().filter(|r| gates(r)).any(|r| match &r.constraint {
             Constraint::TargetTypes { any_of } => any_of.contains(&inst),
@@ -154,10 +154,9 @@ fn gates(rule: &Rule) -> bool {
     rule.is_hard() || matches!(rule.provenance, Provenance::Admin { .. })
 }
 
-/// The programme's rules plus its normalised target types and regions, with administrators'
-/// rules replacing the others of their kind.
-fn effective_rules(program: &ProgramFacts) -> Vec<Rule> {
-    let mut rules = program.rules.clone();
+/// Rules synthesised from the programme's normalised target types and regions.
+fn field_rules(program: &ProgramFacts) -> Vec<Rule> {
+    let mut rules = Vec::new();
     if !program.target_types.is_empty() {
         let any_of = program.target_types.clone();
         let text = any_of.iter().map(|t| t.label_ko()).collect::<Vec<_>>().join(", ");
@@ -168,13 +167,16 @@ fn effective_rules(program: &ProgramFacts) -> Vec<Rule> {
         let text = regions.iter().map(|r| r.label_ko()).collect::<Vec<_>>().join(", ");
         rules.push(Rule::structured(Constraint::Regions { any_of: regions }, "regions", 0.8, &text));
     }
-    let admin_kinds: Vec<&'static str> = rules
-        .iter()
-        .filter(|r| matches!(r.provenance, Provenance::Admin { .. }))
-        .map(|r| r.constraint.kind())
-        .collect();
-    rules.retain(|r| matches!(r.provenance, Provenance::Admin { .. }) || !admin_kinds.contains(&r.constraint.kind()));
     rules
+}
+
+/// The programme's rules plus `extra`, with administrators' rules replacing the others of their
+/// kind.
+fn effective_rules<'a>(program: &'a ProgramFacts, extra: &'a [Rule]) -> Vec<&'a Rule> {
+    let all = || program.rules.iter().chain(extra);
+    let is_admin = |r: &Rule| matches!(r.provenance, Provenance::Admin { .. });
+    let admin_kinds: Vec<&'static str> = all().filter(|r| is_admin(r)).map(|r| r.constraint.kind()).collect();
+    all().filter(|r| is_admin(r) || !admin_kinds.contains(&r.constraint.kind())).collect()
 }
 
 /// A kind passes when any rule passes; otherwise it is unknown when any is unknown; otherwise it

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use crate::constraint::{Certification, Constraint, Rule};
 use crate::facts::{OrgFacts, ProgramFacts};
 use crate::range::Range;
-use crate::tokens::{contains_keyword, tokenize, Token};
+use crate::tokens::{contains_keyword, text_has_word, tokenize, Token};
 
 /// Points each part can give; they add up to 100.
 pub const KEYWORDS_MAX: u8 = 35;
@@ -64,22 +64,37 @@ pub fn score(
 /// Technology keywords and industry names found as whole words: 12 points for each in the
 /// title, 6 for each only in the text or tags.
 fn keywords(org: &OrgFacts, program: &ProgramFacts, notes: &mut Vec<String>) -> u8 {
-    let title: Vec<Token> = tokenize(&program.title);
-    let mut rest: Vec<Token> = tokenize(&program.body);
-    for tag in &program.classification {
-        rest.extend(tokenize(tag));
-    }
     let mut wanted: Vec<String> =
-        org.tech_keywords.iter().map(|k| k.trim().to_lowercase()).filter(|k| !k.is_empty()).collect();
+        org.tech_keywords.iter().map(|k| k.trim().to_ascii_lowercase()).filter(|k| !k.is_empty()).collect();
+    if wanted.is_empty() {
+        return 0;
+    }
     wanted.sort();
     wanted.dedup();
+    let title = program.title.to_ascii_lowercase();
+    let mut rest = program.body.to_ascii_lowercase();
+    for tag in &program.classification {
+        rest.push('\n');
+        rest.push_str(&tag.to_ascii_lowercase());
+    }
+    // One-word keywords are found without tokenizing the text; longer ones need the words.
+    let mut title_tokens: Option<Vec<Token>> = None;
+    let mut rest_tokens: Option<Vec<Token>> = None;
+    let single: Vec<bool> = wanted.iter().map(|k| tokenize(k).len() <= 1).collect();
+    let found = |i: usize, k: &str, text: &str, cache: &mut Option<Vec<Token>>| {
+        if single[i] {
+            text_has_word(text, k)
+        } else {
+            contains_keyword(cache.get_or_insert_with(|| tokenize(text)), k)
+        }
+    };
     let mut points: u32 = 0;
     let mut hits = Vec::new();
-    for k in &wanted {
-        if contains_keyword(&title, k) {
+    for (i, k) in wanted.iter().enumerate() {
+        if found(i, k, &title, &mut title_tokens) {
             points += 12;
             hits.push(k.clone());
-        } else if contains_keyword(&rest, k) {
+        } else if found(i, k, &rest, &mut rest_tokens) {
             points += 6;
             hits.push(k.clone());
         }
