@@ -146,12 +146,14 @@ fn downgrade_excepted(sentences: &[Sentence], rules: &mut [Rule]) {
     }
 }
 
-/// Identical constraints keep their first sentence and highest confidence.
+/// Identical constraints keep the sentence with the highest confidence (the first on a tie).
 fn dedup(rules: Vec<Rule>) -> Vec<Rule> {
     let mut out: Vec<Rule> = Vec::with_capacity(rules.len());
     for rule in rules {
         match out.iter_mut().find(|r| r.constraint == rule.constraint && r.provenance == rule.provenance) {
-            Some(existing) => existing.confidence = existing.confidence.max(rule.confidence),
+            // The surest sentence is the one to show.
+            Some(existing) if rule.confidence > existing.confidence => *existing = rule,
+            Some(_) => {}
             None => out.push(rule),
         }
     }
@@ -179,9 +181,10 @@ mod tests {
     #[test]
     fn dedup_keeps_highest_confidence() {
         let c = Constraint::Exclusion { exclusion: crate::constraint::Exclusion::TaxArrears };
-        let rules = dedup(vec![Rule::text(c.clone(), 0.5, "a"), Rule::text(c, 0.8, "b")]);
+        let rules =
+            dedup(vec![Rule::text(c.clone(), 0.5, "a"), Rule::text(c.clone(), 0.8, "b"), Rule::text(c, 0.8, "c")]);
         assert_eq!(rules.len(), 1);
-        assert_eq!(rules[0].sentence, "a");
+        assert_eq!(rules[0].sentence, "b");
         assert!((rules[0].confidence - 0.8).abs() < f32::EPSILON);
     }
 }

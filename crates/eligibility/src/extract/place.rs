@@ -74,7 +74,7 @@ static LOCATED: LazyLock<Regex> = LazyLock::new(|| {
     let one = SPELLINGS.join("|");
     let list = format!(r"(?:{one})(?:\s*(?:[,·ㆍ/]|및|또는)?\s*(?:{one}))*");
     Regex::new(&format!(
-        r"({list})\s*(?:\([^)]*\)\s*)?(?:지역\s*)?(?:에\s*)?(?:소재|관내|내\s|내에|지역|본사|주사무소|사업장|위치)"
+        r"({list})\s*(?:\([^)]*\)\s*)?(?:지역\s*)?(?:에\s*)?(?:소재|관내|내\s|내에|지역|본사|주사무소|사업장|위치)(?:\s*\([^)]*\))?"
     ))
     .expect("valid regex")
 });
@@ -98,7 +98,8 @@ pub(crate) fn extract(ctx: &Context, out: &mut Vec<Rule>) {
         outside.extend(CAPITAL_AREA);
     }
     for c in LOCATED.captures_iter(&text) {
-        let regions = parse_regions(&c[1]);
+        // The whole match, so `호남권 소재(광주·전남·전북·제주)`-style lists in parentheses count.
+        let regions = parse_regions(&c[0]);
         if regions.contains(&Region::Nationwide) {
             continue;
         }
@@ -158,6 +159,10 @@ mod tests {
         );
         assert_eq!(regions("지원대상: 대구·경북 지역 소재 기업"), [(inside(&[Daegu, Gyeongbuk]), true)]);
         assert_eq!(regions("경기도 광주시 소재 기업 대상"), [(inside(&[Gyeonggi]), true)]);
+        assert_eq!(
+            regions("지원대상: 호남권 소재(광주·전남·전북·제주) 스타트업"),
+            [(inside(&[Gwangju, Jeonbuk, Jeonnam, Jeju]), true)]
+        );
     }
 
     #[test]
