@@ -1,0 +1,178 @@
+//! The 0–100 score: relevance, TRL fit, applicant-kind fit, deadline, preferred certifications.
+
+use chrono::NaiveDate;
+
+use crate::constraint::{Certification, Constraint, Rule};
+use crate::facts::{OrgFacts, ProgramFacts};
+use crate::range::Range;
+use crate::tokens::{contains_keyword, text_has_word, tokenize, Token};
+
+/// Points each part can give; they add up to 100.
+pub const KEYWORDS_MAX: u8 = 35;
+pub const INDUSTRY_MAX: u8 = 10;
+pub const TRL_MAX: u8 = 15;
+pub const TARGET_MAX: u8 = 15;
+pub const DEADLINE_MAX: u8 = 15;
+pub const PREFERRED_MAX: u8 = 10;
+
+/// How the gate judged a kind of rule, as far as the score cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    /// No such rule.
+    Absent,
+    Passed,
+    Unknown,
+    Failed,
+}
+
+/// The score and the notes explaining its larger parts.
+pub struct Score {
+    pub points: u8,
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn score(
+    org: &OrgFacts,
+    program: &ProgramFacts,
+    rules: &[&Rule],
+    target: Judged,
+    industry: Judged,
+    today: NaiveDate,
+) -> Score {
+    let mut notes = Vec::new();
+    let mut warnings = Vec::new();
+    let keywords = keywords(org, program, &mut notes);
+    let industry = match industry {
+        Judged::Passed => INDUSTRY_MAX,
+        Judged::Absent | Judged::Unknown => INDUSTRY_MAX / 2,
+        Judged::Failed => 0,
+    };
+    let trl = trl(org, rules, &mut notes, &mut warnings);
+    let target = match target {
+        Judged::Passed => TARGET_MAX,
+        Judged::Absent => 8,
+        Judged::Unknown => 7,
+        Judged::Failed => 0,
+    };
+    let deadline = deadline(program.deadline, today, &mut notes, &mut warnings);
+    let preferred = preferred(org, rules, &mut notes);
+    let points = keywords + industry + trl + target + deadline + preferred;
+    Score { points: points.min(100), notes, warnings }
+}
+
+/// Technology keywords and industry names found as whole words: 12 points for each in the
+/// title, 6 for each only in the text or tags.
+fn keywords(org: &OrgFacts, program: &ProgramFacts, notes: &mut Vec<String>) -> u8 {
+    let mut wanted: Vec<String> =
+        org.tech_keywords.iter().map(|k| k.trim().to_ascii_lowercase()).filter(|k| !k.is_empty()).collect();
+    if wanted.is_empty() {
+        return 0;
+    }
+    wanted.sort();
+    wanted.dedup();
+    let title = program.title.to_ascii_lowercase();
+    let mut rest = program.body.to_ascii_lowercase();
+    for tag in &program.classification {
+        rest.push('\n');
+        rest.push_str(&tag.to_ascii_lowercase());
+    }
+    // One-word keywords are found without tokenizing the text; longer ones need the words.
+    let mut title_tokens: Option<Vec<Token>> = None;
+    let mut rest_tokens: Option<Vec<Token>> = None;
+    let single: Vec<bool> = wanted.iter().map(|k| tokenize(k).len() <= 1).collect();
+    let found = |i: usize, k: &str, text: &str, cache: &mut Option<Vec<Token>>| {
+        if single[i] {
+            text_has_word(text, k)
+        } else {
+            contains_keyword(cache.get_or_insert_with(|| tokenize(text)), k)
+        }
+    };
+    let mut points: u32 = 0;
+    let mut hits = Vec::new();
+    for (i, k) in wanted.iter().enumerate() {
+        if found(i, k, &title, &mut title_tokens) {
+            points += 12;
+            hits.push(k.clone());
+        } else if found(i, k, &rest, &mut rest_tokens) {
+            points += 6;
+            hits.push(k.clone());
+        }
+    }
+    if !hits.is_empty() {
+        notes.push(format!("기술 키워드 일치: {}", hits.join(", ")));
+    }
+    points.min(u32::from(KEYWORDS_MAX)) as u8
+}
+
+fn trl(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>, warnings: &mut Vec<String>) -> u8 {
+    let ranges: Vec<&Range<u8>> = rules
+        .iter()
+        .filter_map(|r| match &r.constraint {
+            Constraint::Trl { levels } => Some(levels),
+            _ => None,
+        })
+        .collect();
+    let neutral = 7;
+    if ranges.is_empty() {
+        return neutral;
+    }
+    let levels: Vec<u8> = [org.trl_current, org.trl_target].iter().flatten().map(|t| t.level()).collect();
+    if levels.is_empty() {
+        return neutral;
+    }
+    let desc = ranges.iter().map(|r| format!("TRL {}", r.describe(|l| l.to_string()))).collect::<Vec<_>>().join(", ");
+    if levels.iter().any(|l| ranges.iter().any(|r| r.contains(*l))) {
+        notes.push(format!("기술성숙도 적합: {desc}"));
+        return TRL_MAX;
+    }
+    let near = levels.iter().any(|l| {
+        ranges.iter().any(|r| r.contains(l.saturating_add(1)) || l.checked_sub(1).is_some_and(|d| r.contains(d)))
+    });
+    let mine = levels.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("→");
+    warnings.push(format!("기술성숙도 확인: 공고 {desc}, 현재 TRL {mine}"));
+    if near {
+        8
+    } else {
+        0
+    }
+}
+
+fn deadline(deadline: Option<NaiveDate>, today: NaiveDate, notes: &mut Vec<String>, warnings: &mut Vec<String>) -> u8 {
+    let Some(d) = deadline else { return 6 };
+    let days = (d - today).num_days();
+    if days < 0 {
+        warnings.push(format!("접수가 마감된 공고입니다 (마감 {d})"));
+        return 0;
+    }
+    notes.push(if days == 0 { format!("오늘 마감 ({d})") } else { format!("마감 {days}일 전 ({d})") });
+    match days {
+        0..=7 => DEADLINE_MAX,
+        8..=14 => 13,
+        15..=30 => 11,
+        31..=60 => 8,
+        _ => 6,
+    }
+}
+
+fn preferred(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>) -> u8 {
+    let wanted: Vec<Certification> = rules
+        .iter()
+        .filter_map(|r| match &r.constraint {
+            Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if wanted.is_empty() {
+        return PREFERRED_MAX / 2;
+    }
+    let held: Vec<&Certification> =
+        org.certifications.iter().flatten().filter(|c| wanted.contains(c)).collect::<Vec<_>>();
+    if held.is_empty() {
+        return 0;
+    }
+    let names = held.iter().map(|c| c.label_ko()).collect::<Vec<_>>().join(", ");
+    notes.push(format!("우대·가점 인증 보유: {names}"));
+    PREFERRED_MAX
+}
