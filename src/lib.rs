@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod import;
 pub mod ingest;
+pub mod matching;
 pub mod metrics;
 pub mod notify;
 pub mod orgs;

@@ -94,6 +94,17 @@ enum Command {
         #[arg(long)]
         role: String,
     },
+    /// Match one organisation profile (JSON: `{"kind": "company", "profile": {…}}`, the API's shape)
+    /// against the current catalogue and print each verdict with its score and reasons.
+    Match {
+        #[arg(long, value_name = "PROFILE.json")]
+        org: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Also list the programs the organisation cannot apply to, with the reasons.
+        #[arg(long)]
+        all: bool,
+    },
     /// Re-encrypt stored personal data under the current ENCRYPTION_KEY (after a key rotation, with the
     /// old key in ENCRYPTION_PREVIOUS_KEYS).
     RotateKeys,
@@ -233,6 +244,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok_or_else(|| anyhow::anyhow!("역할은 USER, ADMIN, SUPER_ADMIN 중 하나여야 합니다"))?;
             connect::accounts::grant(&client, &email, role).await?;
             println!("{email}: {}", role.as_str());
+        }
+        Command::Match { org, limit, all } => {
+            let database = DatabaseConfig::from_source(&source)?;
+            let client = db::connect_direct(&database.direct_url).await?;
+            let text = std::fs::read_to_string(&org).map_err(|e| anyhow::anyhow!("{}: {e}", org.display()))?;
+            print!("{}", connect::matching::explain(&client, &text, limit, all).await?);
         }
         Command::RotateKeys => {
             let config = Config::from_source(&source)?;

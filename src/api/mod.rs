@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod matches;
 pub mod me;
 pub mod metrics;
 pub mod notify;
@@ -104,6 +105,10 @@ fn account_routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/me/calendar", post(me::notifications::new_calendar))
         .route("/api/calendar/{file}", get(notify::calendar_feed))
+        .route("/api/matches", get(matches::list::list))
+        .route("/api/matches/{program}", get(matches::list::show))
+        .route("/api/matches/{program}/status", put(matches::status::set))
+        .route("/api/admin/programs/{id}/rules", get(admin::rules::show).put(admin::rules::replace))
         .route("/api/unsubscribe", get(notify::explain_unsubscribe).post(notify::unsubscribe))
         .route("/api/orgs", get(orgs::show::list).post(orgs::create::create))
         .route("/api/orgs/{id}", get(orgs::show::show).put(orgs::update::update))

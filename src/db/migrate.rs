@@ -22,6 +22,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_attachment_text.sql", sql: include_str!("../../migrations/0004_attachment_text.sql") },
     Migration { name: "0005_accounts.sql", sql: include_str!("../../migrations/0005_accounts.sql") },
     Migration { name: "0007_notifications.sql", sql: include_str!("../../migrations/0007_notifications.sql") },
+    Migration { name: "0008_matching.sql", sql: include_str!("../../migrations/0008_matching.sql") },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

@@ -1,5 +1,6 @@
-//! The worker's notification jobs on the `notify` queue: `reminders` once every KST morning (09:00)
-//! and `deliver` every minute. Both are idempotent: reminders by their keys, delivery by claims.
+//! The worker's jobs for people, on the `notify` queue: `reminders` once every KST morning (09:00),
+//! `deliver` every minute, and `rematch` (keeping stored matches current) every minute. All are
+//! idempotent: reminders by their keys, delivery by claims, matching by its events and cursor.
 
 use std::sync::Arc;
 
@@ -22,12 +23,9 @@ pub fn schedule(scheduler: Scheduler) -> anyhow::Result<Scheduler> {
     let job = |kind: &str| {
         JobSpec::new(kind, serde_json::json!({})).idempotency_key(format!("notify:{kind}")).max_attempts(3)
     };
-    Ok(scheduler.add("notify-reminders", "0 0 9 * * *", NOTIFY_QUEUE, job("reminders"))?.add(
-        "notify-deliver",
-        "0 * * * * *",
-        NOTIFY_QUEUE,
-        job("deliver"),
-    )?)
+    let scheduler = scheduler.add("notify-reminders", "0 0 9 * * *", NOTIFY_QUEUE, job("reminders"))?;
+    let scheduler = scheduler.add("notify-deliver", "0 * * * * *", NOTIFY_QUEUE, job("deliver"))?;
+    Ok(scheduler.add("matching-rematch", "30 * * * * *", NOTIFY_QUEUE, job("rematch"))?)
 }
 
 impl Handler for NotifyJobs {
@@ -44,6 +42,15 @@ impl Handler for NotifyJobs {
                 self.deliver().await.map_err(retry)
             }
             "deliver" => self.deliver().await.map_err(retry),
+            "rematch" => {
+                let today = Clock::now().today();
+                let done = crate::matching::jobs::rematch_pending(&self.db, today).await.map_err(retry)?;
+                if done != Default::default() {
+                    tracing::info!(?done, "matches updated");
+                }
+                // New-match alerts go out with this run rather than a minute later.
+                self.deliver().await.map_err(retry)
+            }
             other => Err(JobError::Fatal(format!("unknown notify job {other}"))),
         }
     }

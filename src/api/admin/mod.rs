@@ -2,4 +2,5 @@
 //! refuse everyone else with 403). Reading people's data here is audited.
 
 pub mod organizations;
+pub mod rules;
 pub mod users;

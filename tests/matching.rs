@@ -1,0 +1,185 @@
+//! Matching end to end: programs imported, organisations created through the API, the worker's
+//! re-match run, stored matches read back with reasons, plan limits, statuses with history,
+//! organisation scoping, profile changes re-matching, staff rule review, and `connect match`.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::browser::{person, Browser, PASSWORD};
+use common::{record, TestApp};
+use connect::catalog::Clock;
+use serde_json::{json, Value};
+
+async fn catalogue(app: &TestApp) {
+    let lines = [
+        record(
+            "startup-ai",
+            "2026년 창업기업 인공지능 기술개발 지원사업",
+            json!({"target_raw": "창업기업, 중소기업", "body_html": "<p>지원대상: 창업 7년 이내 중소기업</p><p>인공지능 분야 기술개발 과제를 지원합니다.</p>"}),
+        ),
+        record(
+            "univ",
+            "대학 산학협력 공동연구 과제 공모",
+            json!({"target_raw": "대학, 연구기관", "body_html": "<p>신청자격: 대학 및 정부출연연구기관</p>"}),
+        ),
+        record(
+            "small",
+            "소상공인 경영개선 지원사업",
+            json!({"target_raw": "소상공인", "body_html": "<p>지원대상: 상시근로자 5인 미만 소상공인</p>"}),
+        ),
+        record("closed", "이미 마감된 인공지능 사업", json!({"period_raw": "2020-01-01 ~ 2020-02-01"})),
+    ];
+    app.import(&lines.join("\n")).await;
+}
+
+async fn rematch(app: &TestApp) -> connect::matching::jobs::Rematch {
+    connect::matching::jobs::rematch_pending(&app.state.db, Clock::now().today()).await.unwrap()
+}
+
+fn titles(list: &Value) -> Vec<String> {
+    list["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect()
+}
+
+async fn org(browser: &mut Browser, body: Value) -> i64 {
+    let response = browser.post("/api/orgs", body).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    response.json()["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn organisations_get_the_programs_they_can_win() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let mut startup = person(&app.state, "ceo@startup.kr").await;
+    let startup_org = org(
+        &mut startup,
+        json!({"kind": "company", "name": "에이아이스타트업", "profile": {
+            "scales": ["sme", "startup"], "established_on": "2023-05-01", "employees": 30,
+            "tech_keywords": ["인공지능"], "locations": [{"kind": "headquarters", "region": "seoul"}]
+        }}),
+    )
+    .await;
+    let mut professor = person(&app.state, "prof@univ.ac.kr").await;
+    org(&mut professor, json!({"kind": "university", "name": "한국대학교 산학협력단"})).await;
+
+    let done = rematch(&app).await;
+    assert_eq!(done.organizations, 2, "{done:?}");
+
+    let startup_matches = startup.get("/api/matches").await;
+    assert_eq!(startup_matches.status, StatusCode::OK, "{}", startup_matches.text());
+    let found = titles(&startup_matches.json());
+    assert_eq!(found.first().map(String::as_str), Some("2026년 창업기업 인공지능 기술개발 지원사업"), "{found:?}");
+    assert!(!found.iter().any(|t| t.contains("소상공인")), "30 employees are not a 5-person business: {found:?}");
+    assert!(!found.iter().any(|t| t.contains("마감된")), "closed programs are not matches");
+    let best = &startup_matches.json()["items"][0];
+    assert_eq!(best["gate"], "eligible");
+    assert!(best["verdict"]["reasons"].as_array().is_some_and(|r| !r.is_empty()), "{best}");
+
+    let univ_found = titles(&professor.get("/api/matches").await.json());
+    assert!(univ_found.iter().any(|t| t.contains("산학협력")), "universities get their programs: {univ_found:?}");
+    assert!(!univ_found.iter().any(|t| t.contains("창업기업")), "{univ_found:?}");
+
+    // Another organisation's matches are not there for outsiders.
+    let outsider = professor.get(&format!("/api/matches?organization_id={startup_org}")).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+
+    // A smaller company after a profile change: the re-match follows the saved profile.
+    let update = json!({"kind": "company", "name": "에이아이스타트업", "profile": {
+        "scales": ["small_business"], "established_on": "2023-05-01", "employees": 3
+    }});
+    let saved = startup.send(Method::PUT, &format!("/api/orgs/{startup_org}"), Some(update.clone())).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    assert_eq!(rematch(&app).await.organizations, 1);
+    let after = titles(&startup.get("/api/matches").await.json());
+    assert!(after.iter().any(|t| t.contains("소상공인")), "{after:?}");
+}
+
+#[tokio::test]
+async fn statuses_keep_their_history_and_dismissed_programs_step_aside() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let mut ceo = person(&app.state, "status@startup.kr").await;
+    org(&mut ceo, json!({"kind": "company", "name": "상태컴퍼니", "profile": {"scales": ["startup"], "established_on": "2024-01-01"}}))
+        .await;
+    rematch(&app).await;
+    let list = ceo.get("/api/matches").await.json();
+    let program = list["items"][0]["program_id"].as_i64().unwrap();
+    for status in ["saved", "applying", "dismissed", "applying", "won"] {
+        let changed =
+            ceo.send(Method::PUT, &format!("/api/matches/{program}/status"), Some(json!({"status": status}))).await;
+        assert_eq!(changed.status, StatusCode::OK, "{status}: {}", changed.text());
+    }
+    let detail = ceo.get(&format!("/api/matches/{program}")).await.json();
+    assert_eq!(detail["status"], "won");
+    let history: Vec<(Value, Value)> =
+        detail["history"].as_array().unwrap().iter().map(|h| (h["from"].clone(), h["to"].clone())).collect();
+    assert_eq!(history.len(), 5);
+    assert_eq!(history[0], (Value::Null, json!("saved")));
+    assert_eq!(history[4], (json!("applying"), json!("won")));
+    ceo.send(Method::PUT, &format!("/api/matches/{program}/status"), Some(json!({"status": "dismissed"}))).await;
+    let visible = ceo.get("/api/matches").await.json();
+    assert!(visible["items"].as_array().unwrap().iter().all(|i| i["program_id"] != program));
+    let everything = ceo.get("/api/matches?include_dismissed=true").await.json();
+    assert!(everything["items"].as_array().unwrap().iter().any(|i| i["program_id"] == program));
+    let wrong =
+        ceo.send(Method::PUT, &format!("/api/matches/{program}/status"), Some(json!({"status": "maybe"}))).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn new_programs_are_matched_by_the_worker_and_staff_review_rules() {
+    let app = TestApp::new().await;
+    let mut ceo = person(&app.state, "new@startup.kr").await;
+    org(
+        &mut ceo,
+        json!({"kind": "company", "name": "신규컴퍼니", "profile": {"scales": ["sme"], "tech_keywords": ["반도체"]}}),
+    )
+    .await;
+    rematch(&app).await;
+    assert_eq!(ceo.get("/api/matches").await.json()["total"], 0);
+    app.import(&record(
+        "chip",
+        "반도체 설계 기술개발 지원사업",
+        json!({"target_raw": "중소기업", "body_html": "<p>반도체 설계 중소기업 지원</p>"}),
+    ))
+    .await;
+    let done = rematch(&app).await;
+    assert_eq!(done.programs, 1, "{done:?}");
+    let found = titles(&ceo.get("/api/matches").await.json());
+    assert_eq!(found, vec!["반도체 설계 기술개발 지원사업".to_string()]);
+    assert_eq!(rematch(&app).await, connect::matching::jobs::Rematch::default(), "nothing left to do");
+
+    let client = app.db.client().await;
+    let id: i64 = client.query_one("SELECT id FROM programs WHERE external_id = 'chip'", &[]).await.unwrap().get(0);
+    assert_eq!(ceo.get(&format!("/api/admin/programs/{id}/rules")).await.status, StatusCode::FORBIDDEN);
+    person(&app.state, "reviewer@connect.kr").await;
+    connect::accounts::grant(&client, "reviewer@connect.kr", connect::accounts::Role::Admin).await.unwrap();
+    let mut reviewer = Browser::new(&app.state, "10.3.0.1");
+    reviewer.login("reviewer@connect.kr", PASSWORD).await;
+    let rules = reviewer.get(&format!("/api/admin/programs/{id}/rules")).await;
+    assert_eq!(rules.status, StatusCode::OK, "{}", rules.text());
+    assert_eq!(rules.json()["kind"], "call");
+}
+
+#[tokio::test]
+async fn connect_match_explains_a_profile_from_outside() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("profile.json");
+    std::fs::write(
+        &file,
+        json!({"kind": "company", "profile": {"scales": ["startup"], "established_on": "2024-03-01"}}).to_string(),
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_connect"))
+        .args(["match", "--org", file.to_str().unwrap(), "--all"])
+        .env("DATABASE_URL", &app.db.url)
+        .env_remove("CONNECT_CONFIG")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("창업기업 인공지능 기술개발") && text.contains("지원 가능"), "{text}");
+    assert!(text.contains("지원 불가"), "--all lists the others with reasons: {text}");
+}
