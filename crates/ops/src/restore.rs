@@ -173,8 +173,16 @@ fn to_directory(args: &Args, settings: &Settings, repo: &PgBackRest, set: &Backu
         run_as.clone(),
     );
     let timeout = Duration::from_secs(args.timeout);
-    let mut mkdir = run_as.command("mkdir");
-    mkdir.args(["-p", "-m", "0700"]).arg(dir);
+    // As root the parent may be root's: make the directory and give it to the cluster's owner.
+    let mut mkdir = if shell::is_root() && !run_as.name().is_empty() {
+        let mut c = std::process::Command::new("install");
+        c.args(["-d", "-m", "0700", "-o", run_as.name()]).arg(dir);
+        c
+    } else {
+        let mut c = run_as.command("mkdir");
+        c.args(["-p", "-m", "0700"]).arg(dir);
+        c
+    };
     let mut restore = repo.restore_command(dir, args.set.as_deref(), target);
     println!("restore: {} → {} on port {port} (target {})", describe_set(set), dir.display(), target.as_str());
     if !args.yes {
