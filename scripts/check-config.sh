@@ -16,34 +16,10 @@
 #   CONNECT_BIN=path/to/connect scripts/check-config.sh
 #   KEEP=1 scripts/check-config.sh     # keep the temporary folder for inspection
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-deploy.sh"
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || die "run as root: it starts PostgreSQL and PgBouncer as postgres, nginx on loopback"
 started=$(date +%s)
-
-ok() { printf '  \033[32mok\033[0m  %-26s %s\n' "$1" "$2"; }
-fail() {
-  printf '  \033[31mFAIL\033[0m %-26s\n' "$1" >&2
-  printf '%s\n' "$2" | sed 's/^/       /' >&2
-  exit 1
-}
-# run NAME DETAIL CMD…: the command must succeed.
-run() {
-  local name=$1 detail=$2 out
-  shift 2
-  out=$("$@" 2>&1) || fail "$name" "$out"
-  ok "$name" "$detail"
-}
-# silent NAME DETAIL CMD…: the command must succeed and print nothing (systemd-analyze, sshd -t).
-silent() {
-  local name=$1 detail=$2 out
-  shift 2
-  out=$("$@" 2>&1) || fail "$name" "$out"
-  [ -z "$out" ] || fail "$name" "$out"
-  ok "$name" "$detail"
-}
-expect() { # expect NAME WANTED GOT
-  [ "$2" = "$3" ] || fail "$1" "expected '$2', got '$3'"
-}
 
 # --- tools -----------------------------------------------------------------------------------------
 # Package scripts must not start the daemons they install (nginx on :80, prometheus on :9090, …):
@@ -58,16 +34,8 @@ install_tools() {
 }
 install_tools nginx pgbouncer redis-server prometheus prometheus-alertmanager pgbackrest fail2ban \
   python3-systemd python3-yaml openssh-server ufw postgresql logrotate openssl curl systemd
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-PY=/usr/bin/python3
-
-BIN=${CONNECT_BIN:-}
-if [ -z "$BIN" ]; then
-  ensure_rust
-  cargo build --quiet --bin connect
-  BIN=$(realpath "${CARGO_TARGET_DIR:-target}/debug/connect")
-fi
-[ -x "$BIN" ] || die "$BIN is not an executable"
+PGBIN=$(pg_bin)
+connect_binary
 
 # --- a deployment under a temporary folder --------------------------------------------------------
 T=$(mktemp -d /tmp/connect-check.XXXXXX)
@@ -81,95 +49,13 @@ cleanup() {
   for f in "$T/pgbouncer/pgbouncer.pid" "$T/redis/cache.pid" "$T/redis/queue.pid"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
   done
-  [ -f "$T/pg/data/postmaster.pid" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+  stop_scratch_postgres
   [ -n "${made_run_sshd:-}" ] && rmdir /run/sshd 2>/dev/null
   if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 
-free_port() {
-  local port
-  while :; do
-    port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    case " ${used_ports:-} " in *" $port "*) ;; *) used_ports="${used_ports:-} $port"; echo "$port"; return ;; esac
-  done
-}
-HTTP=$(free_port) HTTPS=$(free_port) STATUS=$(free_port) PG=$(free_port) PGB=$(free_port)
-CACHE=$(free_port) QUEUE=$(free_port)
-
-mkdir -p "$T"/{tls,acme/.well-known/acme-challenge,run,nginx/logs,pg,pgbouncer,redis/cache,redis/queue,redis/log} \
-  "$T"/{backup/repo,backup/log,backup/lock,ssh,fail2ban} "$T"/app/{current,shared/logs,shared/search-index}
-chown postgres:postgres "$T"/pg "$T"/pgbouncer "$T"/backup/{repo,log,lock}
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=connect.test \
-  -addext subjectAltName=DNS:connect.test,DNS:www.connect.test,IP:127.0.0.1 \
-  -keyout "$T/tls/privkey.pem" -out "$T/tls/fullchain.pem" >/dev/null 2>&1
-
-cat >"$T/deploy.toml" <<EOF
-domain = "connect.test"
-server_aliases = ["www.connect.test"]
-alert_email = "ops@connect.test"
-
-[app]
-root = "$T/app"
-binary = "$BIN"
-user = "root"
-group = "root"
-socket = "$T/run/connect.sock"
-env_file = "$OUT/connect/connect.env"
-
-[nginx]
-user = "root"
-sites_include = "$OUT/nginx/sites/*.conf"
-pid = "$T/nginx/nginx.pid"
-log_dir = "$T/nginx/logs"
-listen = "127.0.0.1"
-ipv6 = false
-http_port = $HTTP
-https_port = $HTTPS
-status_port = $STATUS
-acme_root = "$T/acme"
-tls_certificate = "$T/tls/fullchain.pem"
-tls_certificate_key = "$T/tls/privkey.pem"
-
-[postgres]
-data_dir = "$T/pg/data"
-conf_dir = "$T/pg/data"
-pid_file = "$T/pg/external.pid"
-listen_addresses = "127.0.0.1"
-port = $PG
-socket_dir = "$T/pg"
-
-[pgbouncer]
-port = $PGB
-conf_dir = "$OUT/pgbouncer"
-socket_dir = "$T/pgbouncer"
-log_file = "$T/pgbouncer/pgbouncer.log"
-pid_file = "$T/pgbouncer/pgbouncer.pid"
-
-[redis]
-conf_dir = "$OUT/redis"
-
-[redis.cache]
-port = $CACHE
-dir = "$T/redis/cache"
-log_file = "$T/redis/log/redis-cache.log"
-pid_file = "$T/redis/cache.pid"
-
-[redis.queue]
-port = $QUEUE
-dir = "$T/redis/queue"
-log_file = "$T/redis/log/redis-queue.log"
-pid_file = "$T/redis/queue.pid"
-
-[monitoring]
-grafana_dashboards_dir = "$OUT/grafana/dashboards"
-
-[backup]
-repo_path = "$T/backup/repo"
-config_file = "$OUT/pgbackrest/pgbackrest.conf"
-log_dir = "$T/backup/log"
-lock_dir = "$T/backup/lock"
-EOF
+relocated_deployment
 
 say "render ($T)"
 run "render (test)" "small machine: 2 CPUs, 2048 MiB" \
@@ -180,7 +66,6 @@ count=$(grep -vc '^#' "$OUT/MANIFEST")
 leftover=$(grep -rnE '\{\{[^ ]' "$OUT" "$T/prod" || true)
 [ -z "$leftover" ] || fail "placeholders" "$leftover"
 ok "placeholders" "$count files each, no unreplaced {{name}}"
-secret() { sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$T/secrets.toml"; }
 DB_PASSWORD=$(secret database_password)
 chown postgres:postgres "$OUT/pgbouncer/userlist.txt"
 
@@ -195,17 +80,11 @@ for name in shared_buffers effective_cache_size work_mem maintenance_work_mem ma
 done
 ok "postgres -C (production)" "${shown# }"
 
-run "initdb" "scratch cluster" runuser -u postgres -- "$PGBIN/initdb" -D "$T/pg/data" -U postgres \
-  --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8
-run "postgres start" "with the rendered postgresql.conf on :$PG" runuser -u postgres -- "$PGBIN/pg_ctl" \
-  -D "$T/pg/data" -o "--config-file=$OUT/postgresql/postgresql.conf" -l "$T/pg/server.log" -w -t 60 start
-pg() { runuser -u postgres -- psql -X -q -h "$T/pg" -p "$PG" -U postgres -v ON_ERROR_STOP=1 -Atc "$1" "${2:-postgres}"; }
+start_scratch_postgres
 want_buffers=$(sed -n "s/^shared_buffers = //p" "$OUT/postgresql/postgresql.conf")
 expect "postgres settings" "$want_buffers|on|replica|pg_stat_statements" \
   "$(pg "select current_setting('shared_buffers') || '|' || current_setting('archive_mode') || '|' || current_setting('wal_level') || '|' || current_setting('shared_preload_libraries')")"
 ok "postgres settings" "shared_buffers=$want_buffers archive_mode=on wal_level=replica"
-pg "create role connect login password '$DB_PASSWORD'" >/dev/null
-pg "create database connect owner connect" >/dev/null
 
 # --- PgBouncer ----------------------------------------------------------------------------------------
 say "PgBouncer"
@@ -340,7 +219,6 @@ ok "ufw rules" "$(grep -c . "$T/ufw.log") commands: reset, deny in / allow out, 
 
 # --- pgBackRest and its cron schedule --------------------------------------------------------------
 say "pgBackRest"
-backrest() { runuser -u postgres -- pgbackrest --config="$OUT/pgbackrest/pgbackrest.conf" --stanza=connect "$@"; }
 run "pgbackrest stanza-create" "repo $T/backup/repo" backrest stanza-create
 run "pgbackrest check" "archive_command pushes WAL to the repo" backrest check
 mapfile -t jobs < <(grep -E '^[0-9*]' "$OUT/cron/connect-backup")

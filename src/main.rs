@@ -108,6 +108,17 @@ enum Command {
     /// Re-encrypt stored personal data under the current ENCRYPTION_KEY (after a key rotation, with the
     /// old key in ENCRYPTION_PREVIOUS_KEYS).
     RotateKeys,
+    /// Back up the database with pgBackRest (stanza created the first time), write the system tarball
+    /// (--system), or list the backups (--list).
+    Backup(ops::backup::Args),
+    /// Restore drill: the latest backup into a scratch cluster, compared table by table with the live
+    /// database (--drill); or a real restore into another directory (--to DIR --port N --yes).
+    Restore(ops::restore::Args),
+    /// Maintenance: log rotation, VACUUM (ANALYZE), upload leftovers, expired rows, TLS certificate,
+    /// security updates, backup age and `pgbackrest check`.
+    Maintenance(ops::maintenance::Args),
+    /// Diagnose a service and, with --yes, restart it the documented way and verify it answers.
+    Recover(ops::recover::Args),
     /// Deployment files.
     #[command(name = "config")]
     DeployConfig {
@@ -275,6 +286,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 hardware.memory_mib
             );
         }
+        command @ (Command::Backup(_) | Command::Restore(_) | Command::Maintenance(_) | Command::Recover(_)) => {
+            return Ok(run_ops(command, &source).await);
+        }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
             return run_ingest(command, &source).await;
         }
@@ -300,6 +314,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The operations commands (crates/ops): their own exit codes, 3 when they cannot run at all.
+async fn run_ops(command: Command, source: &Source) -> ExitCode {
+    let live_url = || DatabaseConfig::from_source(source).ok().map(|d| d.direct_url.expose().to_string());
+    // The rendered environment file sets CONNECT_UPLOAD_DIR; without it the deployment's shared/uploads.
+    let upload_dir = || std::env::var_os("CONNECT_UPLOAD_DIR").map(PathBuf::from);
+    let result = match command {
+        Command::Backup(args) => ops::backup::run(&args, upload_dir()),
+        Command::Restore(args) => ops::restore::run(&args, live_url().as_deref()).await,
+        Command::Maintenance(args) => {
+            let app = ops::maintenance::App {
+                database_url: live_url(),
+                upload_dir: upload_dir(),
+                clean_temporary: &connect::api::orgs::documents::clean_temporary,
+            };
+            ops::maintenance::run(&args, &app).await
+        }
+        Command::Recover(args) => ops::recover::run(&args),
+        _ => unreachable!("not an operations command"),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("오류: {e:#}");
+            ExitCode::from(ops::report::EXIT_ERROR)
+        }
+    }
 }
 
 async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCode> {

@@ -7,14 +7,37 @@
 //! Templates live in `templates/` (embedded in the binary) and use plain `{{name}}` substitution
 //! ([`template`]); the values come from [`Settings`], [`Sizing`] (derived from [`Hardware`]) and
 //! [`Secrets`].
+//!
+//! The operations commands run against what was rendered: `connect backup` ([`backup`],
+//! [`system_backup`]), `connect restore` ([`restore`], with [`cluster`] and [`tables`]),
+//! `connect maintenance` ([`maintenance`]) and `connect recover` ([`recover`], [`service`]).
+//! Their exit codes are in [`report`].
 
+pub mod backup;
+pub mod certificate;
+pub mod cli;
+pub mod cluster;
 pub mod dashboard;
+pub mod db;
+pub mod expiry;
+pub mod freshness;
 pub mod hardware;
+pub mod maintenance;
+pub mod pgbackrest;
+pub mod probe;
+pub mod recover;
 pub mod render;
+pub mod report;
+pub mod restore;
 pub mod secrets;
+pub mod service;
 pub mod settings;
+pub mod shell;
 pub mod sizing;
+pub mod system_backup;
+pub mod tables;
 pub mod template;
+pub mod updates;
 mod vars;
 
 pub use hardware::Hardware;

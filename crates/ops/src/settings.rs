@@ -178,6 +178,12 @@ pub struct Backup {
     /// Cron schedules (minute hour day month weekday).
     pub full_schedule: String,
     pub diff_schedule: String,
+    /// Where `connect backup --system` writes its tarballs; defaults to `APP_ROOT/backup/system`.
+    pub system_dir: Option<PathBuf>,
+    /// System tarballs older than this are deleted after each new one.
+    pub system_retention_days: u32,
+    /// Monitoring configuration saved in the system tarball (missing ones are skipped).
+    pub monitoring_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -345,6 +351,9 @@ impl Default for Backup {
             user: "postgres".into(),
             full_schedule: "0 2 * * 0".into(),
             diff_schedule: "0 2 * * 1-6".into(),
+            system_dir: None,
+            system_retention_days: 30,
+            monitoring_dirs: vec!["/etc/prometheus".into(), "/etc/grafana/provisioning".into()],
         }
     }
 }
@@ -441,6 +450,19 @@ impl Settings {
 
     pub fn backup_repo_path(&self) -> PathBuf {
         self.backup.repo_path.clone().unwrap_or_else(|| self.app.root.join("backup/pgbackrest"))
+    }
+
+    pub fn backup_system_dir(&self) -> PathBuf {
+        self.backup.system_dir.clone().unwrap_or_else(|| self.app.root.join("backup/system"))
+    }
+
+    /// Where `connect serve` keeps uploaded documents (`CONNECT_UPLOAD_DIR` in the rendered environment).
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.shared_dir().join("uploads")
+    }
+
+    pub fn pg_bin_dir(&self) -> PathBuf {
+        format!("/usr/lib/postgresql/{}/bin", self.postgres.version).into()
     }
 
     pub fn smtp_from(&self) -> String {
