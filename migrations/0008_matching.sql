@@ -62,6 +62,8 @@ CREATE INDEX match_status_history_pair ON match_status_history (organization_id,
 CREATE TABLE matching_state (
     singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     program_cursor  bigint NOT NULL DEFAULT 0,
+    -- The last program_changes row whose savers were told (deadline and attachment changes).
+    change_cursor   bigint NOT NULL DEFAULT 0,
     matches_created bigint NOT NULL DEFAULT 0
 );
-INSERT INTO matching_state DEFAULT VALUES;
+INSERT INTO matching_state (change_cursor) SELECT coalesce(max(id), 0) FROM program_changes;

@@ -17,3 +17,5 @@ say "tests"
 cargo test --workspace --no-fail-fast "$@"
 say "deployment files, each checked by its own tool"
 bash scripts/check-config.sh
+say "backup, restore drill, maintenance and recovery on scratch clusters"
+bash scripts/backup-drill.sh

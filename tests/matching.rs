@@ -183,3 +183,17 @@ async fn connect_match_explains_a_profile_from_outside() {
     assert!(text.contains("창업기업 인공지능 기술개발") && text.contains("지원 가능"), "{text}");
     assert!(text.contains("지원 불가"), "--all lists the others with reasons: {text}");
 }
+
+#[tokio::test]
+async fn matches_download_as_csv() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let mut ceo = person(&app.state, "csv@startup.kr").await;
+    org(&mut ceo, json!({"kind": "company", "name": "씨에스브이", "profile": {"scales": ["startup"], "established_on": "2024-01-01"}}))
+        .await;
+    rematch(&app).await;
+    let csv = ceo.get("/api/matches?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.text().contains("\"2026년 창업기업 인공지능 기술개발 지원사업\""), "{}", csv.text());
+}

@@ -146,3 +146,33 @@ async fn the_calendar_feed_is_secret_and_current() {
     assert_eq!(calendar_app.get("/api/calendar/nope.ics").await.status, StatusCode::NOT_FOUND);
     let _ = user_id(&mut kim).await;
 }
+
+#[tokio::test]
+async fn savers_are_told_when_a_deadline_changes() {
+    let app = TestApp::new().await;
+    program_ending_in(&app, "ch1", "변경되는 공고", 20).await;
+    let mut kim = person(&app.state, "changes@example.com").await;
+    let id: i64 = app.db.client().await.query_one("SELECT id FROM programs", &[]).await.unwrap().get(0);
+    kim.send(Method::PUT, &format!("/api/me/saved/{id}"), None).await;
+    let today = Clock::now().today();
+    connect::matching::jobs::rematch_pending(&app.state.db, today).await.unwrap();
+    let later = today + chrono::Duration::days(30);
+    app.import(&record("ch1", "변경되는 공고", json!({"period_raw": format!("2026-01-01 ~ {later} 18:00")}))).await;
+    for _ in 0..2 {
+        connect::matching::jobs::rematch_pending(&app.state.db, today).await.unwrap();
+    }
+    let inbox = kim.get("/api/me/notifications").await.json();
+    let changed: Vec<&serde_json::Value> =
+        inbox.as_array().unwrap().iter().filter(|n| n["kind"] == "program_changed").collect();
+    assert!(!changed.is_empty(), "{inbox}");
+    assert!(changed.iter().any(|n| n["body"].as_str().unwrap().contains(&later.to_string())), "{inbox}");
+    let keys: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM notifications WHERE kind = 'program_changed'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(keys as usize, changed.len(), "each change told once");
+}

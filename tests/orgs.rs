@@ -348,3 +348,31 @@ async fn export_holds_only_my_data_and_deletion_erases_me() {
     let mut again = Browser::new(&app.state, "10.2.0.1");
     assert_eq!(again.signup("me@lab.kr").await.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn business_numbers_survive_a_key_rotation() {
+    let app = TestApp::new().await;
+    let mut owner = person(&app.state, "rotate@lab.kr").await;
+    let id = create_org(&mut owner, company()).await["id"].as_i64().unwrap();
+    let old_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let new_key = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    let previous = format!("1:{old_key}");
+    let rotated = common::config(
+        &app.db.url,
+        app.index_dir.path(),
+        &[("ENCRYPTION_KEY", new_key), ("ENCRYPTION_KEY_VERSION", "2"), ("ENCRYPTION_PREVIOUS_KEYS", &previous)],
+    );
+    let keyring = rotated.secrets.keyring().unwrap();
+    let client = app.db.client().await;
+    let number = normalize::bizno::BusinessNumber::parse(NUMBER).unwrap();
+    // During the rotation the old hash still finds the organisation.
+    assert_eq!(connect::orgs::business_number::owner(&client, &keyring, &number, None).await.unwrap(), Some(id));
+    assert_eq!(connect::orgs::business_number::rotate(&client, &keyring).await.unwrap(), 1);
+    assert_eq!(connect::orgs::business_number::rotate(&client, &keyring).await.unwrap(), 0, "nothing left to move");
+    // Afterwards the new key alone reads it and finds it.
+    let only_new = common::config(&app.db.url, app.index_dir.path(), &[("ENCRYPTION_KEY", new_key), ("ENCRYPTION_KEY_VERSION", "2")]);
+    let new_ring = only_new.secrets.keyring().unwrap();
+    let sealed: String = client.query_one("SELECT business_number FROM organizations", &[]).await.unwrap().get(0);
+    assert_eq!(connect::orgs::business_number::open(&new_ring, &sealed).unwrap().formatted(), NUMBER);
+    assert_eq!(connect::orgs::business_number::owner(&client, &new_ring, &number, None).await.unwrap(), Some(id));
+}

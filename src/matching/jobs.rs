@@ -81,9 +81,11 @@ pub async fn rematch_pending(db: &Pool, today: NaiveDate) -> anyhow::Result<Rema
         }
         done.programs = changed.len();
     }
+    let change_cursor = store::announce_changes(&*tx).await?;
     tx.execute_typed(
-        "UPDATE matching_state SET program_cursor = $1, matches_created = matches_created + $2",
-        &[(&horizon, Type::INT8), (&(done.created as i64), Type::INT8)],
+        "UPDATE matching_state SET program_cursor = $1, matches_created = matches_created + $2,
+                                   change_cursor = greatest(change_cursor, $3)",
+        &[(&horizon, Type::INT8), (&(done.created as i64), Type::INT8), (&change_cursor, Type::INT8)],
     )
     .await?;
     tx.commit().await?;

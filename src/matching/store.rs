@@ -110,3 +110,47 @@ pub async fn announce<C: GenericClient>(
     }
     Ok(())
 }
+
+/// Tells the people who saved a program that its deadline or documents changed (each change once);
+/// returns the last change looked at. Runs under the matcher's lock on `matching_state`.
+pub async fn announce_changes<C: GenericClient>(client: &C) -> Result<i64, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT c.id, c.program_id, c.field, c.old_value, c.new_value, p.title, s.user_id
+               FROM program_changes c JOIN programs p ON p.id = c.program_id
+               LEFT JOIN saved_programs s ON s.program_id = c.program_id
+              WHERE c.id > (SELECT change_cursor FROM matching_state)
+              ORDER BY c.id",
+            &[],
+        )
+        .await?;
+    let mut last = 0;
+    for row in rows {
+        let (change_id, program_id, field): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+        last = last.max(change_id);
+        let Some(user_id) = row.get::<_, Option<i64>>(6) else { continue };
+        let (old, new, title): (Option<String>, Option<String>, String) = (row.get(3), row.get(4), row.get(5));
+        let body = match field.as_str() {
+            "deadline" => format!(
+                "마감일이 {}에서 {}(으)로 바뀌었습니다.",
+                old.as_deref().unwrap_or("미정"),
+                new.as_deref().unwrap_or("미정")
+            ),
+            "period" => format!("접수 기간이 바뀌었습니다: {}", new.as_deref().unwrap_or("미정")),
+            "attachments" => "첨부 서류가 바뀌었습니다. 최신 공고문과 서식을 확인하세요.".to_string(),
+            _ => continue,
+        };
+        let key = format!("program_changed:{change_id}:{user_id}");
+        let notice = crate::notify::Notice {
+            user_id,
+            kind: crate::notify::Kind::ProgramChanged,
+            key: &key,
+            program_id: Some(program_id),
+            title: &format!("공고 변경: {title}"),
+            body: &body,
+            link: Some(&format!("/programs/{program_id}")),
+        };
+        crate::notify::create(client, &notice).await?;
+    }
+    Ok(last)
+}

@@ -3,6 +3,8 @@
 //! shows comes from `plans::limits`.
 
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,8 @@ pub struct MatchQuery {
     pub sort: Option<String>,
     #[serde(default)]
     pub include_dismissed: bool,
+    /// `json` (default) or `csv` (a download of the shown matches).
+    pub format: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -74,7 +78,41 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<MatchQuery>,
-) -> Result<Json<MatchList>, ApiError> {
+) -> Result<Response, ApiError> {
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::bad("format", "format은 json 또는 csv여야 합니다")),
+    };
+    let list = matches(&state, &caller, &query).await?;
+    if !csv {
+        return Ok(Json(list).into_response());
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from("\u{feff}공고번호,공고명,전문기관,마감일,판정,점수,상태\r\n");
+    for m in &list.items {
+        let gate = if m.gate == "eligible" { "지원 가능" } else { "조건부" };
+        out.push_str(&format!(
+            "{},{},{},{},{gate},{},{}\r\n",
+            m.program_id,
+            quote(&m.title),
+            quote(m.agency.as_deref().unwrap_or("")),
+            m.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            m.score,
+            m.status.as_deref().unwrap_or("")
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"connect-matches.csv\"")),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+async fn matches(state: &AppState, caller: &Caller, query: &MatchQuery) -> Result<MatchList, ApiError> {
     if let Some(gate) = &query.gate {
         if gate != "eligible" && gate != "conditional" {
             return Err(ApiError::bad("gate", "gate는 eligible 또는 conditional이어야 합니다"));
@@ -86,7 +124,7 @@ pub async fn list(
         Some(_) => return Err(ApiError::bad("sort", "sort는 score 또는 deadline이어야 합니다")),
     };
     let client = state.db.get().await?;
-    let access = organization(&**client, &caller, query.organization_id).await?;
+    let access = organization(&**client, caller, query.organization_id).await?;
     let sql = format!(
         "{SELECT} WHERE m.organization_id = $1 AND ($2::text IS NULL OR m.gate = $2)
             AND ($3::text IS NULL OR s.status = $3) AND ($4 OR s.status IS DISTINCT FROM 'dismissed')
@@ -109,14 +147,14 @@ pub async fn list(
     let plan = plan_rows.first().and_then(|r| Plan::parse(r.get(0))).unwrap_or(Plan::Free);
     let total = rows.len();
     let shown = plans::limits(plan).visible_matches.map_or(total, |n| (n as usize).min(total));
-    Ok(Json(MatchList {
+    Ok(MatchList {
         organization_id: access.organization_id,
         total,
         items: rows.iter().take(shown).map(item).collect(),
         hidden: total - shown,
         upgrade_hint: (total > shown)
             .then(|| format!("맞춤 공고 {}건이 더 있습니다. PRO 요금제에서 모두 볼 수 있습니다", total - shown)),
-    }))
+    })
 }
 
 #[derive(Deserialize)]
