@@ -18,3 +18,4 @@ pub mod plans;
 pub mod redis_store;
 pub mod search;
 pub mod server;
+pub mod web;

@@ -59,7 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::openapi))
         .merge(account_routes(&state))
-        .fallback(not_found)
+        .merge(crate::web::router())
+        .fallback(crate::web::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -127,8 +128,4 @@ fn account_routes(state: &AppState) -> Router<AppState> {
         .route("/api/admin/users", get(admin::users::list))
         .route("/api/admin/users/{id}", patch(admin::users::change_role))
         .route("/api/admin/organizations", get(admin::organizations::list))
-}
-
-async fn not_found() -> error::ApiError {
-    error::ApiError::NotFound("요청한 주소를 찾을 수 없습니다")
 }

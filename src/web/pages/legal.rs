@@ -1,0 +1,111 @@
+//! `/pricing`, `/terms`, `/privacy` and `/refund`. The terms and privacy versions shown are the
+//! ones sign-up records (`crate::api::auth::signup`); plans and their limits come from
+//! `crate::plans`. Prices do not exist yet and are shown as such.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::api::auth::signup::{PRIVACY_VERSION, TERMS_VERSION};
+use crate::api::AppState;
+use crate::plans::{self, Plan};
+use crate::web::page::{self, Chrome};
+use crate::web::viewer::MaybeViewer;
+
+#[derive(Template)]
+#[template(path = "pricing.html")]
+pub struct Pricing {
+    pub page: Chrome,
+    pub plans: Vec<PlanView>,
+}
+
+pub struct PlanView {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub seats: u32,
+    /// `10건` or `제한 없음`
+    pub matches: String,
+    pub price: &'static str,
+}
+
+fn plan_name(plan: Plan) -> &'static str {
+    match plan {
+        Plan::Free => "무료",
+        Plan::Pro => "프로",
+        Plan::Team => "팀",
+    }
+}
+
+pub async fn pricing(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
+    let plans = [Plan::Free, Plan::Pro, Plan::Team]
+        .into_iter()
+        .map(|plan| {
+            let limits = plans::limits(plan);
+            PlanView {
+                code: plan.as_str(),
+                name: plan_name(plan),
+                seats: limits.seats,
+                matches: limits.visible_matches.map(|n| format!("{n}건")).unwrap_or_else(|| "제한 없음".into()),
+                price: if plan == Plan::Free { "무료" } else { "준비 중" },
+            }
+        })
+        .collect();
+    let page = Pricing {
+        page: Chrome::public(&state, "요금제", "/pricing", viewer)
+            .section("pricing")
+            .describe("Connect 요금제별 구성원 수와 맞춤 공고 표시 범위. 유료 요금제 가격은 준비 중입니다.")
+            .with_breadcrumbs(&state, &[("홈", "/"), ("요금제", "/pricing")]),
+        plans,
+    };
+    page::render(StatusCode::OK, &page, &page.page)
+}
+
+#[derive(Template)]
+#[template(path = "terms.html")]
+pub struct Terms {
+    pub page: Chrome,
+    pub version: &'static str,
+}
+
+pub async fn terms(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
+    let page = Terms {
+        page: Chrome::public(&state, "이용약관", "/terms", viewer)
+            .describe(format!("Connect 이용약관 ({TERMS_VERSION} 시행)"))
+            .with_breadcrumbs(&state, &[("홈", "/"), ("이용약관", "/terms")]),
+        version: TERMS_VERSION,
+    };
+    page::render(StatusCode::OK, &page, &page.page)
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+pub struct Privacy {
+    pub page: Chrome,
+    pub version: &'static str,
+}
+
+pub async fn privacy(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
+    let page = Privacy {
+        page: Chrome::public(&state, "개인정보 처리방침", "/privacy", viewer)
+            .describe(format!("Connect 개인정보 처리방침 ({PRIVACY_VERSION} 시행)"))
+            .with_breadcrumbs(&state, &[("홈", "/"), ("개인정보 처리방침", "/privacy")]),
+        version: PRIVACY_VERSION,
+    };
+    page::render(StatusCode::OK, &page, &page.page)
+}
+
+#[derive(Template)]
+#[template(path = "refund.html")]
+pub struct Refund {
+    pub page: Chrome,
+}
+
+pub async fn refund(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
+    let page = Refund {
+        page: Chrome::public(&state, "환불 정책", "/refund", viewer)
+            .describe("Connect 유료 요금제의 청약철회와 환불 기준")
+            .with_breadcrumbs(&state, &[("홈", "/"), ("환불 정책", "/refund")]),
+    };
+    page::render(StatusCode::OK, &page, &page.page)
+}

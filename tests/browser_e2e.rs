@@ -1,0 +1,185 @@
+//! One end-to-end visit in a real headless Chromium (ChromeDriver over WebDriver, phone-sized
+//! window): a visitor searches `AI 바우처`, narrows it to a region with the filter boxes, signs up,
+//! and lands on their account page. The app runs on a real TCP port with its assets, CSP and JS.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`). Without
+//! `/usr/bin/chromedriver` the test is skipped with a message — except under CI (`CI=true`), where
+//! it must run.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{record, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// ChromeDriver on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, port }
+    }
+
+    async fn browser(&self) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                // As root in a container Chromium needs both flags (FINDINGS §4); a phone-sized window.
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=412,915", "--lang=ko-KR"]
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(app: &TestApp) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = connect::api::router(app.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+/// Waits until the page's URL satisfies `check`.
+async fn wait_for_url(browser: &Client, what: &str, check: impl Fn(&url::Url) -> bool) -> url::Url {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = browser.current_url().await.unwrap();
+        if check(&url) {
+            return url;
+        }
+        assert!(Instant::now() < deadline, "waited for {what}; still at {url}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn query(url: &url::Url, name: &str) -> Vec<String> {
+    url.query_pairs().filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run the browser test: install it with scripts/install-browser.sh"
+        );
+        eprintln!("SKIPPED: {CHROMEDRIVER} is missing; run scripts/install-browser.sh to run this test");
+        return;
+    }
+    // Plain HTTP on loopback: cookies without Secure, as in development.
+    let app = TestApp::with(&[("CONNECT_COOKIE_SECURE", "false")]).await;
+    let records = [
+        record("seoul", "AI 바우처 지원사업 (서울)", json!({"regions_raw": "서울", "ministry": "과학기술정보통신부"})),
+        record(
+            "busan",
+            "AI 바우처 공급기업 모집 (부산)",
+            json!({"regions_raw": "부산", "ministry": "과학기술정보통신부"}),
+        ),
+        record("other", "수출 바우처 참여기업 모집", json!({"regions_raw": "서울"})),
+    ];
+    app.import(&records.join("\n")).await;
+    let addr = serve(&app).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let base = format!("http://{addr}");
+    let shots = std::env::temp_dir().join("connect-e2e");
+    let _ = std::fs::create_dir_all(&shots);
+
+    // 1. The landing page, then a search from its box.
+    browser.goto(&format!("{base}/")).await.unwrap();
+    browser.find(Locator::Css("#hero-q")).await.unwrap().send_keys("AI 바우처").await.unwrap();
+    browser.find(Locator::Css(".hero button[type=submit]")).await.unwrap().click().await.unwrap();
+    let url = wait_for_url(&browser, "the search results", |u| u.path() == "/programs").await;
+    assert_eq!(query(&url, "q"), ["AI 바우처"]);
+    let results = browser.source().await.unwrap();
+    assert!(results.contains("AI 바우처 지원사업 (서울)") && results.contains("AI 바우처 공급기업 모집 (부산)"));
+    assert!(!results.contains("수출 바우처 참여기업 모집"), "every word must match");
+
+    // 2. On a phone the filters are folded away under the results' heading: open them, then ticking
+    //    서울 applies the filter at once (app.js submits the form) and keeps it in the URL.
+    let filters = browser.find(Locator::Css("details.filters-box")).await.unwrap();
+    assert_eq!(filters.prop("open").await.unwrap().as_deref(), Some("false"), "folded on a phone");
+    browser.find(Locator::Css("details.filters-box > summary")).await.unwrap().click().await.unwrap();
+    let seoul = browser.find(Locator::XPath("//label[starts-with(normalize-space(.), '서울')]")).await.unwrap();
+    seoul.click().await.unwrap();
+    let url =
+        wait_for_url(&browser, "the region filter", |u| u.query_pairs().any(|(k, v)| k == "region" && v == "seoul"))
+            .await;
+    assert_eq!(query(&url, "q"), ["AI 바우처"], "the words stay");
+    assert!(query(&url, "deadline_from").is_empty(), "empty fields stay out of the URL");
+    let filtered = browser.source().await.unwrap();
+    assert!(filtered.contains("AI 바우처 지원사업 (서울)"));
+    assert!(!filtered.contains("AI 바우처 공급기업 모집 (부산)"), "Busan is filtered out");
+    let checked = browser.find(Locator::Css("input[name=region][value=seoul]")).await.unwrap();
+    assert_eq!(checked.prop("checked").await.unwrap().as_deref(), Some("true"));
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(shots.join("programs.png"), png);
+    }
+
+    // 3. Sign up through the form (fetch to the JSON API with the CSRF token) and land on the account.
+    browser.find(Locator::Css("a[href='/signup']")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the sign-up page", |u| u.path() == "/signup").await;
+    browser.find(Locator::Css("#email")).await.unwrap().send_keys("browser@example.com").await.unwrap();
+    browser.find(Locator::Css("#password")).await.unwrap().send_keys("정말 튼튼한 비밀번호 2026").await.unwrap();
+    browser.find(Locator::Css("#name")).await.unwrap().send_keys("김브라우저").await.unwrap();
+    browser.find(Locator::Css("label[for=terms]")).await.unwrap().click().await.unwrap();
+    browser.find(Locator::Css("label[for=privacy]")).await.unwrap().click().await.unwrap();
+    browser.find(Locator::Css("form[data-api] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the account page", |u| u.path() == "/account").await;
+    let account = browser.source().await.unwrap();
+    assert!(account.contains("내 계정") && account.contains("browser@example.com"), "{account}");
+    assert!(account.contains("김브라우저"));
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(shots.join("account.png"), png);
+    }
+
+    // The account exists in PostgreSQL with both consents recorded.
+    let consents: i64 = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM consents c JOIN users u ON u.id = c.user_id WHERE u.email = 'browser@example.com'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(consents, 2);
+    browser.close().await.unwrap();
+}
