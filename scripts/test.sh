@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 apt_install gcc libc6-dev pgbouncer
+bash scripts/install-browser.sh
 ensure_rust
 ensure_postgres
 ensure_redis

@@ -370,7 +370,11 @@ async fn business_numbers_survive_a_key_rotation() {
     assert_eq!(connect::orgs::business_number::rotate(&client, &keyring).await.unwrap(), 1);
     assert_eq!(connect::orgs::business_number::rotate(&client, &keyring).await.unwrap(), 0, "nothing left to move");
     // Afterwards the new key alone reads it and finds it.
-    let only_new = common::config(&app.db.url, app.index_dir.path(), &[("ENCRYPTION_KEY", new_key), ("ENCRYPTION_KEY_VERSION", "2")]);
+    let only_new = common::config(
+        &app.db.url,
+        app.index_dir.path(),
+        &[("ENCRYPTION_KEY", new_key), ("ENCRYPTION_KEY_VERSION", "2")],
+    );
     let new_ring = only_new.secrets.keyring().unwrap();
     let sealed: String = client.query_one("SELECT business_number FROM organizations", &[]).await.unwrap().get(0);
     assert_eq!(connect::orgs::business_number::open(&new_ring, &sealed).unwrap().formatted(), NUMBER);
