@@ -180,6 +180,62 @@ impl OAuthSettings {
     }
 }
 
+/// Toss Payments, Connect's merchant account (optional: without it, billing answers 503).
+#[derive(Clone)]
+pub struct BillingConfig {
+    /// `TOSS_CLIENT_KEY`: handed to the browser SDK for card registration (public).
+    pub client_key: String,
+    /// `TOSS_SECRET_KEY`: the API secret key.
+    pub secret_key: SecretString,
+    /// `TOSS_API_URL`: where the API lives (a fake in tests).
+    pub api_url: url::Url,
+    /// `TOSS_TIMEOUT_SECS`: the limit on one call to Toss; a charge past it is looked up by its orderId.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for BillingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BillingConfig {{ client_key: {}, api_url: {} }}", self.client_key, self.api_url)
+    }
+}
+
+impl BillingConfig {
+    /// `None` when `TOSS_CLIENT_KEY` and `TOSS_SECRET_KEY` are both unset; one without the other is an
+    /// error.
+    pub fn from_source(src: &Source) -> Result<Option<Self>, ConfigError> {
+        let (client_key, secret_key) = match (src.get("TOSS_CLIENT_KEY"), src.get("TOSS_SECRET_KEY")) {
+            (None, None) => return Ok(None),
+            (Some(client), Some(secret)) => (client, secret),
+            (None, Some(_)) => {
+                return Err(ConfigError::Missing {
+                    name: "TOSS_CLIENT_KEY", hint: "토스페이먼츠 클라이언트 키"
+                })
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::Missing { name: "TOSS_SECRET_KEY", hint: "토스페이먼츠 시크릿 키" })
+            }
+        };
+        let api_url = src.get("TOSS_API_URL").unwrap_or("https://api.tosspayments.com");
+        check_url("TOSS_API_URL", api_url, &["http", "https"])?;
+        Ok(Some(BillingConfig {
+            client_key: client_key.to_string(),
+            secret_key: SecretString::from(secret_key.to_string()),
+            api_url: url::Url::parse(api_url).expect("checked above"),
+            timeout: Duration::from_secs(src.parsed("TOSS_TIMEOUT_SECS", 30u64)?.max(1)),
+        }))
+    }
+
+    /// The Toss client's settings.
+    pub fn toss(&self) -> toss::TossConfig {
+        toss::TossConfig {
+            base_url: self.api_url.clone(),
+            secret_key: self.secret_key.clone(),
+            client_key: self.client_key.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
 /// Everything `connect` reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -188,6 +244,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub secrets: Secrets,
     pub accounts: AccountsConfig,
+    pub billing: Option<BillingConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -386,6 +443,7 @@ impl Config {
             server: ServerConfig::from_source(src)?,
             secrets: Secrets::from_source(src)?,
             accounts: AccountsConfig::from_source(src)?,
+            billing: BillingConfig::from_source(src)?,
         })
     }
 }
@@ -531,6 +589,23 @@ mod tests {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");
         }
         assert!(debug.contains("connect:***@127.0.0.1:6432"), "{debug}");
+    }
+
+    #[test]
+    fn billing_is_optional_but_needs_both_keys() {
+        assert!(Config::from_source(&source(FULL)).unwrap().billing.is_none());
+        let mut pairs = FULL.to_vec();
+        pairs.push(("TOSS_SECRET_KEY", "test_sk_very_secret"));
+        let err = Config::from_source(&source(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("TOSS_CLIENT_KEY"), "{err}");
+        pairs.push(("TOSS_CLIENT_KEY", "test_ck_public"));
+        let config = Config::from_source(&source(&pairs)).unwrap();
+        let billing = config.billing.as_ref().unwrap();
+        assert_eq!(billing.api_url.as_str(), "https://api.tosspayments.com/");
+        assert_eq!(billing.timeout, Duration::from_secs(30));
+        assert!(!format!("{config:?}").contains("very_secret"));
+        pairs.push(("TOSS_API_URL", "ftp://toss"));
+        assert!(Config::from_source(&source(&pairs)).unwrap_err().to_string().contains("TOSS_API_URL"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod config;
 pub mod db;

@@ -43,7 +43,8 @@ enum Command {
         #[arg(long)]
         no_sample: bool,
     },
-    /// Run scrape jobs from the queue and fire source schedules (several workers may run at once).
+    /// Run scrape, notification and billing jobs from the queue and fire their schedules (several
+    /// workers may run at once).
     Worker {
         #[arg(long, env = "CONNECT_SOURCES", default_value = "config/sources.toml")]
         sources: PathBuf,
@@ -105,8 +106,8 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Re-encrypt stored personal data under the current ENCRYPTION_KEY (after a key rotation, with the
-    /// old key in ENCRYPTION_PREVIOUS_KEYS).
+    /// Re-encrypt stored personal data and billing keys under the current ENCRYPTION_KEY (after a key
+    /// rotation, with the old key in ENCRYPTION_PREVIOUS_KEYS).
     RotateKeys,
     /// Back up the database with pgBackRest (stanza created the first time), write the system tarball
     /// (--system), or list the backups (--list).
@@ -265,8 +266,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::RotateKeys => {
             let config = Config::from_source(&source)?;
             let client = db::connect_direct(&config.database.direct_url).await?;
-            let moved = connect::orgs::business_number::rotate(&client, &config.secrets.keyring()?).await?;
-            println!("현재 키(버전 {})로 다시 암호화: 사업자등록번호 {moved}건", config.secrets.encryption_key_version);
+            let keyring = config.secrets.keyring()?;
+            let moved = connect::orgs::business_number::rotate(&client, &keyring).await?;
+            let invoices = connect::billing::payment::rotate_invoices(&client, &keyring).await?;
+            let cards = connect::billing::customer::rotate(&client, &keyring).await?;
+            println!(
+                "현재 키(버전 {})로 다시 암호화: 사업자등록번호 {moved}건, 결제 기록의 사업자등록번호 {invoices}건, 빌링키 {cards}건",
+                config.secrets.encryption_key_version
+            );
         }
         Command::DeployConfig { action: DeployConfigAction::Render { out, settings, secrets, cpus, memory_mib } } => {
             let mut settings = ops::Settings::load(&settings)?;
@@ -360,7 +367,8 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             });
             tracing::info!(sources = jobs.sources.sources.len(), concurrency, "worker started");
             let visibility = std::time::Duration::from_secs(visibility_secs.max(3));
-            ingest::worker::run(jobs, notify, &redis, concurrency, visibility, stop_rx).await?;
+            let billing = connect::billing::job::run(source, &database, &redis, stop_rx.clone());
+            tokio::try_join!(ingest::worker::run(jobs, notify, &redis, concurrency, visibility, stop_rx), billing)?;
         }
         Command::Scrape { name, sources } => {
             let sources = Sources::load(&sources)?;

@@ -21,22 +21,33 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let queue = redis_store::connect(&config.redis.queue_url, REDIS_TIMEOUT)?;
     let prefix = &config.redis.key_prefix;
     let cache_conn = redis_store::connect(&config.redis.cache_url, REDIS_TIMEOUT)?;
+    let accounts = crate::accounts::Accounts::new(
+        config.accounts.clone(),
+        &config.secrets,
+        cache_conn.clone(),
+        prefix,
+        metrics.clone(),
+    )?;
+    let billing = match &config.billing {
+        Some(billing) => Some(Arc::new(crate::billing::Billing::new(
+            billing,
+            &config.secrets,
+            &config.accounts,
+            accounts.mailer.clone(),
+        )?)),
+        None => None,
+    };
     Ok(AppState {
         db: crate::db::pool(&config.database)?,
         db_timeout: config.database.query_timeout,
-        cache: Cache::new(cache_conn.clone(), prefix, metrics.clone()),
+        cache: Cache::new(cache_conn, prefix, metrics.clone()),
         jobs: queue::Queue::new(queue.clone(), prefix),
         scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
         queue,
         search: Arc::new(Search::new(config.server.index_dir.clone())),
         results_cache: Default::default(),
-        accounts: Arc::new(crate::accounts::Accounts::new(
-            config.accounts.clone(),
-            &config.secrets,
-            cache_conn,
-            prefix,
-            metrics.clone(),
-        )?),
+        accounts: Arc::new(accounts),
+        billing,
         metrics,
     })
 }

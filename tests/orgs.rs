@@ -187,8 +187,17 @@ async fn invitations_join_within_the_plans_seats() {
     let members = owner.get(&format!("/api/orgs/{id}/members")).await.json();
     assert_eq!(members.as_array().unwrap().len(), 2);
 
-    // An upgrade (set as billing will) raises the limit, from the one plan table.
-    app.db.client().await.execute("UPDATE organizations SET plan = 'TEAM'", &[]).await.unwrap();
+    // An active TEAM subscription raises the limit, from the one plan table (tests/billing.rs pays for one).
+    app.db
+        .client()
+        .await
+        .execute(
+            "INSERT INTO subscriptions (organization_id, plan, cycle, status, current_period_start, current_period_end)
+             VALUES ($1, 'TEAM', 'monthly', 'active', now(), now() + interval '1 month')",
+            &[&id],
+        )
+        .await
+        .unwrap();
     let for_someone =
         owner.post(&format!("/api/orgs/{id}/invitations"), json!({"role": "member", "email": "invited@team.kr"})).await;
     assert_eq!(for_someone.status, StatusCode::CREATED);

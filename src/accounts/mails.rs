@@ -46,9 +46,28 @@ pub fn delete_account(to: &str, code: &str) -> mail::Message {
     }
 }
 
+/// The SMTP client of `SMTP_URL` and `MAIL_FROM`; `None` without `SMTP_URL`.
+pub fn mailer(config: &crate::config::AccountsConfig) -> anyhow::Result<Option<mail::Mailer>> {
+    let Some(url) = &config.smtp_url else {
+        return Ok(None);
+    };
+    let mut mail_config = mail::MailConfig::from_url(url.expose())
+        .map_err(|e| anyhow::anyhow!("SMTP_URL을 해석할 수 없습니다 ({}): {e}", url.redacted()))?;
+    mail_config.from = config
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("MAIL_FROM이 올바른 주소가 아닙니다 ({}): {e}", config.mail_from))?;
+    Ok(Some(mail::Mailer::new(mail_config).map_err(|e| anyhow::anyhow!("메일 설정 오류: {e}"))?))
+}
+
 /// Sends `message`; false when it could not be sent now (no SMTP configured, or the server refused).
 pub async fn send(accounts: &Accounts, message: mail::Message) -> bool {
-    let Some(mailer) = &accounts.mailer else {
+    deliver(accounts.mailer.as_ref(), message).await
+}
+
+/// Sends `message` with `mailer`; false when it could not be sent now.
+pub async fn deliver(mailer: Option<&mail::Mailer>, message: mail::Message) -> bool {
+    let Some(mailer) = mailer else {
         tracing::warn!(subject = %message.subject, "SMTP_URL is not set; mail not sent");
         return false;
     };

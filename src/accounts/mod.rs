@@ -73,18 +73,7 @@ impl Accounts {
         prefix: &str,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
-        let mailer = match &config.smtp_url {
-            Some(url) => {
-                let mut mail_config = mail::MailConfig::from_url(url.expose())
-                    .map_err(|e| anyhow::anyhow!("SMTP_URL을 해석할 수 없습니다 ({}): {e}", url.redacted()))?;
-                mail_config.from = config
-                    .mail_from
-                    .parse()
-                    .map_err(|e| anyhow::anyhow!("MAIL_FROM이 올바른 주소가 아닙니다 ({}): {e}", config.mail_from))?;
-                Some(mail::Mailer::new(mail_config).map_err(|e| anyhow::anyhow!("메일 설정 오류: {e}"))?)
-            }
-            None => None,
-        };
+        let mailer = mails::mailer(&config)?;
         let oauth = config.oauth.iter().map(|(provider, settings)| (*provider, settings.client(*provider))).collect();
         Ok(Accounts {
             limiter: limits::Limiter::new(cache, prefix, config.auth_rate_per_minute, metrics),

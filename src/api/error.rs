@@ -29,6 +29,9 @@ pub enum ApiError {
     UnsupportedMedia(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The card was declined or the payment otherwise refused (HTTP 402): nothing was charged.
+    #[error("{0}")]
+    PaymentFailed(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -42,7 +45,7 @@ impl ApiError {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// `bad_parameter`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `too_many_requests`,
-    /// `too_large`, `unsupported_media`, `unavailable` or `internal`.
+    /// `too_large`, `unsupported_media`, `unavailable`, `payment_failed` or `internal`.
     pub code: &'static str,
     /// What went wrong, in Korean.
     pub message: String,
@@ -72,6 +75,7 @@ impl IntoResponse for ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
             ApiError::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
+            ApiError::PaymentFailed(_) => (StatusCode::PAYMENT_REQUIRED, "payment_failed", None),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         };
         let message = match &self {

@@ -1,5 +1,5 @@
-//! `GET /api/metrics`: Prometheus text format. Gauges that describe state (pool, catalogue) are
-//! refreshed at scrape time.
+//! `GET /api/metrics`: Prometheus text format. Gauges that describe state (pool, catalogue, billing)
+//! are refreshed at scrape time.
 
 use axum::extract::State;
 use axum::http::header;
@@ -46,5 +46,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     }
     let mut text = m.render();
     text.push_str(&state.scrape_stats.render().await);
+    if let Ok(client) = state.db.get().await {
+        match crate::billing::metrics::figures(&**client, chrono::Utc::now()).await {
+            Ok(figures) => text.push_str(&crate::billing::metrics::render(&figures)),
+            Err(e) => tracing::warn!(error = %e, "billing metrics not computed"),
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

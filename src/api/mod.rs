@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod billing;
 pub mod error;
 pub mod health;
 pub mod json;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub results_cache: Arc<crate::search::results_cache::ResultsCache>,
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<crate::accounts::Accounts>,
+    /// Toss Payments; `None` until `TOSS_CLIENT_KEY` and `TOSS_SECRET_KEY` are set.
+    pub billing: Option<Arc<crate::billing::Billing>>,
 }
 
 /// A request taking longer than this is answered 408 and its work dropped.
@@ -60,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi))
         .merge(account_routes(&state))
         .merge(crate::web::router())
+        .merge(billing::routes())
         .fallback(crate::web::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track))

@@ -21,6 +21,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_duplicate_groups.sql", sql: include_str!("../../migrations/0003_duplicate_groups.sql") },
     Migration { name: "0004_attachment_text.sql", sql: include_str!("../../migrations/0004_attachment_text.sql") },
     Migration { name: "0005_accounts.sql", sql: include_str!("../../migrations/0005_accounts.sql") },
+    Migration { name: "0006_billing.sql", sql: include_str!("../../migrations/0006_billing.sql") },
     Migration { name: "0007_notifications.sql", sql: include_str!("../../migrations/0007_notifications.sql") },
     Migration { name: "0008_matching.sql", sql: include_str!("../../migrations/0008_matching.sql") },
 ];

@@ -14,7 +14,7 @@ use super::organization;
 use crate::accounts::Caller;
 use crate::api::error::ApiError;
 use crate::api::AppState;
-use crate::plans::{self, Plan};
+use crate::plans;
 
 #[derive(Deserialize)]
 pub struct MatchQuery {
@@ -141,12 +141,9 @@ async fn matches(state: &AppState, caller: &Caller, query: &MatchQuery) -> Resul
             ],
         )
         .await?;
-    let plan_rows = client
-        .query_typed("SELECT plan FROM organizations WHERE id = $1", &[(&access.organization_id, Type::INT8)])
-        .await?;
-    let plan = plan_rows.first().and_then(|r| Plan::parse(r.get(0))).unwrap_or(Plan::Free);
+    let limits = plans::entitlement(&**client, access.organization_id, chrono::Utc::now()).await?.limits;
     let total = rows.len();
-    let shown = plans::limits(plan).visible_matches.map_or(total, |n| (n as usize).min(total));
+    let shown = limits.visible_matches.map_or(total, |n| (n as usize).min(total));
     Ok(MatchList {
         organization_id: access.organization_id,
         total,

@@ -3,9 +3,9 @@
 //! address (Kakao can give none) confirms instead with a login made in the last 10 minutes.
 //!
 //! Erased: email, name, password, linked providers, sessions, pending mail codes, consent IPs and
-//! memberships; organisations the person alone belonged to go with their documents. Kept, detached
-//! from the person: the user id row (marked deleted) that audit entries and — when billing lands —
-//! payment records the law requires refer to.
+//! memberships; organisations the person alone belonged to go with their documents and subscription.
+//! Kept, detached from the person: the user id row (marked deleted) that audit entries refer to, and
+//! the payment records the law requires (`payments`, whose organisation reference becomes NULL).
 
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;

@@ -16,7 +16,7 @@ use crate::api::error::ApiError;
 use crate::api::json::Body;
 use crate::api::AppState;
 use crate::orgs::{access, parse_id, MemberRole};
-use crate::plans::{self, Plan};
+use crate::plans;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,12 +41,13 @@ pub struct Invitation {
     pub token: Option<String>,
 }
 
-/// Seats in use (members, plus pending links when `with_pending`) and the plan's limit.
+/// Seats in use (members, plus pending links when `with_pending`) and the limit of the plan the
+/// organisation is entitled to now. Locks the organisation row so that two invitations cannot both
+/// take the last seat.
 async fn seats<C: GenericClient>(client: &C, organization_id: i64, with_pending: bool) -> Result<(i64, u32), ApiError> {
     let rows = client
         .query_typed(
-            "SELECT o.plan,
-                    (SELECT count(*) FROM memberships m WHERE m.organization_id = o.id)
+            "SELECT (SELECT count(*) FROM memberships m WHERE m.organization_id = o.id)
                   + CASE WHEN $2 THEN (SELECT count(*) FROM invitations i WHERE i.organization_id = o.id
                           AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()) ELSE 0 END
                FROM organizations o WHERE o.id = $1 FOR UPDATE",
@@ -54,8 +55,8 @@ async fn seats<C: GenericClient>(client: &C, organization_id: i64, with_pending:
         )
         .await?;
     let row = rows.first().ok_or(crate::orgs::NOT_FOUND)?;
-    let plan = Plan::parse(row.get(0)).unwrap_or(Plan::Free);
-    Ok((row.get(1), plans::limits(plan).seats))
+    let entitlement = plans::entitlement(client, organization_id, chrono::Utc::now()).await?;
+    Ok((row.get(0), entitlement.limits.seats))
 }
 
 fn no_seats(limit: u32) -> ApiError {

@@ -49,7 +49,7 @@ pub async fn view<C: GenericClient>(
 ) -> Result<OrgView, ApiError> {
     let rows = client
         .query_typed(
-            "SELECT id, kind, name, business_number, plan, profile, profile_version, created_at, updated_at,
+            "SELECT id, kind, name, business_number, profile, profile_version, created_at, updated_at,
                     (SELECT count(*) FROM memberships m WHERE m.organization_id = o.id)
                FROM organizations o WHERE id = $1",
             &[(&access.organization_id, Type::INT8)],
@@ -65,21 +65,21 @@ pub async fn view<C: GenericClient>(
         }
         None => None,
     };
-    let plan = Plan::parse(row.get(4)).unwrap_or(Plan::Free);
-    let profile: Profile = serde_json::from_value(row.get(5)).map_err(anyhow::Error::from)?;
+    let plan = plans::entitlement(client, access.organization_id, chrono::Utc::now()).await?.plan;
+    let profile: Profile = serde_json::from_value(row.get(4)).map_err(anyhow::Error::from)?;
     Ok(OrgView {
         id: row.get(0),
         kind,
         name: row.get(2),
         business_number,
         plan,
-        seats: Seats { used: row.get(9), limit: plans::limits(plan).seats },
+        seats: Seats { used: row.get(8), limit: plans::limits(plan).seats },
         completeness: completeness(kind, &profile, sealed.is_some()),
         profile,
-        profile_version: row.get(6),
+        profile_version: row.get(5),
         my_role: access.role,
-        created_at: row.get(7),
-        updated_at: row.get(8),
+        created_at: row.get(6),
+        updated_at: row.get(7),
     })
 }
 
