@@ -66,8 +66,17 @@ enum Command {
     /// Run a source kind's parser and normaliser on a saved payload; prints programs as JSON lines.
     Parse {
         /// Parser kind, e.g. ntis-rss, bizinfo-api, kstartup-api, generic-html-list.
-        #[arg(long)]
-        kind: sources::Kind,
+        #[arg(long, required_unless_present = "as_source")]
+        kind: Option<sources::Kind>,
+        /// Read the page as this entry of the sources file does (kind, selectors, URL, source
+        /// code): how to check an agency board's selectors against a saved page.
+        #[arg(long, value_name = "NAME", conflicts_with = "kind")]
+        as_source: Option<String>,
+        /// With --as-source: read it as that source's detail page.
+        #[arg(long, requires = "as_source")]
+        detail: bool,
+        #[arg(long, env = "CONNECT_SOURCES", default_value = "config/sources.toml")]
+        sources: PathBuf,
         file: PathBuf,
         /// Catalogue source code the programs get.
         #[arg(long, default_value = "saved")]
@@ -167,15 +176,39 @@ enum JobsAction {
     Enqueue { source: String },
 }
 
+/// Logs go to stderr (JSON with `LOG_FORMAT=json`); with Sentry on, `error!` events are also
+/// reported there and warnings kept as breadcrumbs.
 fn init_logging() {
+    use tracing_subscriber::prelude::*;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter).with(sentry::integrations::tracing::layer());
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
+        registry.with(fmt.json()).init();
     } else {
-        builder.init();
+        registry.with(fmt).init();
     }
+}
+
+/// Reports errors to Sentry when `SENTRY_DSN` is set (nothing is sent otherwise): panics, `error!`
+/// logs and failed commands, with the release and `SENTRY_ENVIRONMENT`, and no personal data (no
+/// addresses, cookies or request bodies). A malformed DSN stops the process.
+fn init_sentry() -> anyhow::Result<Option<sentry::ClientInitGuard>> {
+    let Some(dsn) = std::env::var("SENTRY_DSN").ok().filter(|d| !d.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let dsn: sentry::types::Dsn = dsn
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("SENTRY_DSN이 올바르지 않습니다 (https://KEY@HOST/PROJECT): {e}"))?;
+    Ok(Some(sentry::init(sentry::ClientOptions {
+        dsn: Some(dsn),
+        release: Some(concat!("connect@", env!("CARGO_PKG_VERSION")).into()),
+        environment: std::env::var("SENTRY_ENVIRONMENT").ok().map(Into::into),
+        send_default_pii: false,
+        ..Default::default()
+    })))
 }
 
 #[tokio::main]
@@ -186,11 +219,21 @@ async fn main() -> ExitCode {
         return ExitCode::from(extract::child_main(args).clamp(0, 255) as u8);
     }
     let cli = Cli::parse();
+    let sentry = match init_sentry() {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("오류: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     init_logging();
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("오류: {e:#}");
+            if sentry.is_some() {
+                sentry::capture_message(&format!("{e:#}"), sentry::Level::Error);
+            }
             ExitCode::FAILURE
         }
     }
@@ -390,10 +433,29 @@ async fn run_ingest(command: Command, source: &Source) -> anyhow::Result<ExitCod
             }
             println!("{name}: {report}");
         }
-        Command::Parse { kind, file, source: code, url } => {
+        Command::Parse { kind, as_source, detail, sources, file, source: code, url } => {
             let body = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let (kind, code, url, selectors) = match (kind, as_source) {
+                (Some(kind), _) => (kind, code, url, None),
+                (None, Some(name)) => {
+                    let text =
+                        std::fs::read_to_string(&sources).map_err(|e| anyhow::anyhow!("{}: {e}", sources.display()))?;
+                    // No API key is needed to read a saved page.
+                    let all =
+                        ingest::config::Sources::parse(&text, |_| Some(String::new())).map_err(anyhow::Error::msg)?;
+                    let entry = all
+                        .get(&name)
+                        .ok_or_else(|| anyhow::anyhow!("{}에 '{name}' 소스가 없습니다", sources.display()))?;
+                    match (detail, &entry.detail) {
+                        (false, _) => (entry.kind, entry.source_code(), entry.url.clone(), entry.selectors.clone()),
+                        (true, Some(d)) => (d.kind, entry.source_code(), url, d.selectors.clone()),
+                        (true, None) => anyhow::bail!("'{name}' 소스에는 detail 설정이 없습니다"),
+                    }
+                }
+                (None, None) => unreachable!("clap requires --kind or --as-source"),
+            };
             let mut failed = false;
-            for program in ingest::scrape::parse_saved(kind, &body, &code, &url)? {
+            for program in ingest::scrape::parse_saved(kind, &body, &code, &url, selectors)? {
                 match program {
                     Ok(p) => println!("{}", serde_json::to_string(&p)?),
                     Err(reason) => {

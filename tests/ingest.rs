@@ -345,3 +345,85 @@ async fn the_same_program_from_two_sources_is_grouped_and_distinct_programs_neve
     let (_, body) = app.get("/api/programs?q=%EB%B0%94%EC%9A%B0%EC%B2%98").await;
     assert_eq!(body["total"], 2, "the duplicate is listed once, through its canonical record: {body}");
 }
+
+/// A board whose list is longer than `detail.limit`: new programs get their detail page first, then
+/// the longest unchecked; a program waiting for its turn keeps what its detail page gave it (the
+/// list alone would overwrite body and attachments with nothing), and a failed detail page loses
+/// nothing either. NIPA pages written by hand (no real page was recorded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detail_pages_beyond_the_limit_are_rechecked_in_turn_and_nothing_is_lost() {
+    let app = TestApp::new().await;
+    let (site, base) = start_site().await;
+    let detail = String::from_utf8(fixture("written-agency-nipa-detail.html")).unwrap();
+    {
+        let mut files = site.files.lock().unwrap();
+        files.insert("home/2-2".into(), fixture("written-agency-nipa-list.html"));
+        for id in ["16021", "16010", "15988"] {
+            files.insert(
+                format!("home/2-2/{id}"),
+                detail.replace("AI 바우처 공고문", &format!("공고문 {id}")).into_bytes(),
+            );
+        }
+    }
+    let text = format!(
+        r#"
+[[source]]
+name = "nipa-board"
+source = "nipa"
+kind = "generic-html-list"
+url = "{base}/home/2-2"
+max_pages = 1
+selectors = {{ item = "div.board_list table tbody tr", title = "td.subject a", link = "td.subject a", id_pattern = "/home/2-2/(\\d+)", period = "td.period" }}
+detail = {{ kind = "generic-html-detail", limit = 1, selectors = {{ item = "div.board_view", title = "h3.title", link = "", period = "dd.period", body = "div.view_cont", attachments = "ul.file_list a" }} }}
+"#
+    );
+    let sources = Sources::parse(&text, |_| None).unwrap();
+    let details_fetched = |site: &Site| -> Vec<String> {
+        let mut hits = site.hits.lock().unwrap();
+        let fetched =
+            hits.iter().filter(|h| h.starts_with("home/2-2/")).map(|h| h["home/2-2/".len()..].to_string()).collect();
+        hits.clear();
+        fetched
+    };
+    let attachments = |id: &'static str| {
+        let app = &app;
+        async move {
+            scalar(
+                app,
+                &format!(
+                    "SELECT count(*) FROM program_attachments a JOIN programs p ON p.id = a.program_id
+                     WHERE p.source = 'nipa' AND p.external_id = '{id}'"
+                ),
+            )
+            .await
+        }
+    };
+
+    let first = run(&app, &sources, "nipa-board").await.unwrap();
+    assert_eq!((first.new, first.deferred), (3, 0), "{first:?}");
+    assert_eq!(details_fetched(&site), ["16021"], "the first new row gets the one detail page");
+    assert_eq!(attachments("16021").await, 2);
+    assert_eq!(attachments("16010").await, 0, "stored from its list row until its turn");
+
+    // Then the never-checked rows, in list order, and after them the oldest check.
+    for expected in ["16010", "15988", "16021"] {
+        let report = run(&app, &sources, "nipa-board").await.unwrap();
+        assert_eq!(details_fetched(&site), [expected]);
+        assert_eq!(report.deferred, 2, "{report:?}");
+    }
+    assert_eq!((attachments("16021").await, attachments("16010").await, attachments("15988").await), (2, 2, 2));
+    assert_eq!(
+        scalar(&app, "SELECT count(*) FROM program_changes c JOIN programs p ON p.id = c.program_id WHERE p.external_id = '16021'")
+            .await,
+        0,
+        "a program waiting for its detail page is not rewritten from the list"
+    );
+
+    // A detail page that fails (the site answers 404) keeps the stored program as it was.
+    site.files.lock().unwrap().remove("home/2-2/16010");
+    let failed = run(&app, &sources, "nipa-board").await.unwrap();
+    assert_eq!(details_fetched(&site), ["16010"]);
+    assert_eq!((failed.changed, failed.deferred), (0, 3), "{failed:?}");
+    assert_eq!(attachments("16010").await, 2);
+    assert_eq!(scalar(&app, "SELECT count(*) FROM programs WHERE source = 'nipa' AND body = ''").await, 0);
+}

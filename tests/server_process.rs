@@ -276,3 +276,84 @@ fn every_subcommand_has_help() {
         assert!(stdout.contains("Usage: connect"), "connect {args:?}:\n{stdout}");
     }
 }
+
+/// A local stand-in for Sentry's ingestion endpoint: records each envelope POSTed to
+/// `/api/{project}/envelope/` (Sentry's documented protocol) with its auth header.
+fn fake_sentry() -> (String, std::sync::mpsc::Receiver<(String, String, String)>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            let (head, body) = loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), Vec::new());
+                }
+                data.extend_from_slice(&buf[..n]);
+                let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                let head = String::from_utf8_lossy(&data[..end]).to_string();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                while data.len() < end + 4 + length {
+                    let n = stream.read(&mut buf).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    data.extend_from_slice(&buf[..n]);
+                }
+                break (head, data[end + 4..].to_vec());
+            };
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}");
+            let path = head.split_whitespace().nth(1).unwrap_or_default().to_string();
+            let auth = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("x-sentry-auth:"))
+                .unwrap_or_default()
+                .to_string();
+            let _ = tx.send((path, auth, String::from_utf8_lossy(&body).to_string()));
+        }
+    });
+    (format!("http://public-key@127.0.0.1:{port}/42"), rx)
+}
+
+/// With `SENTRY_DSN` set, a failed command is reported to Sentry with its error and the release,
+/// and the database password in the settings never leaves the machine. A malformed DSN is refused.
+#[test]
+fn errors_are_reported_to_sentry_when_a_dsn_is_set() {
+    let (dsn, envelopes) = fake_sentry();
+    let run = |dsn: &str| {
+        Command::new(BIN)
+            .arg("migrate")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", "postgresql://connect:hunter2@127.0.0.1:1/connect")
+            .env("SENTRY_DSN", dsn)
+            .env("SENTRY_ENVIRONMENT", "test")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run connect migrate")
+    };
+    let out = run(&dsn);
+    assert!(!out.status.success());
+    let (path, auth, body) = envelopes.recv_timeout(Duration::from_secs(20)).expect("an envelope reached Sentry");
+    assert_eq!(path, "/api/42/envelope/");
+    assert!(auth.contains("sentry_key=public-key"), "{auth}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reported = stderr.trim().trim_start_matches("오류: ");
+    assert!(body.contains("\"event_id\"") && body.contains("connect@") && body.contains("\"test\""), "{body}");
+    let head: String = reported.chars().take(12).collect();
+    assert!(body.contains(&head), "{reported} in {body}");
+    assert!(!body.contains("hunter2"), "{body}");
+
+    let bad = run("not a dsn");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("SENTRY_DSN"));
+}

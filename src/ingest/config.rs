@@ -1,7 +1,8 @@
 //! The sources Connect scrapes, from a TOML file (`config/sources.toml`, or `CONNECT_SOURCES`).
 //! Adding an agency site is a `[[source]]` entry with a parser kind, a URL and, for generic HTML
 //! boards, CSS selectors: no code. `${NAME}` in a URL is replaced from the environment (API keys);
-//! a missing variable fails the load naming it.
+//! a missing variable fails the load naming it. `{today}` and `{today-90d}` (any number of days,
+//! `+` or `-`) become that KST date as `YYYYMMDD` at each run, for APIs that take a date range.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,12 +21,13 @@ pub struct SourceConfig {
     #[serde(default)]
     pub source: Option<String>,
     pub kind: Kind,
+    /// The first page; may hold `{today}` / `{today-Nd}` (see the module's documentation).
     pub url: String,
     /// Sent as an urlencoded POST when present (IRIS lists are POSTs).
     #[serde(default)]
     pub form: Option<BTreeMap<String, String>>,
-    /// Cron with seconds, in KST (`sec min hour day month weekday`). Default: every 2 hours at a
-    /// minute derived from the name, so 500 sources do not all start at once.
+    /// Cron with seconds, in KST (`sec min hour day month weekday`). Default: every 30 minutes at
+    /// minutes derived from the name, so 500 sources do not all start at once.
     #[serde(default)]
     pub schedule: Option<String>,
     #[serde(default = "default_max_pages")]
@@ -81,11 +83,17 @@ impl SourceConfig {
         self.source.clone().unwrap_or_else(|| self.name.replace('-', "_"))
     }
 
+    /// The first page's URL for a run on `today` (KST), with its date placeholders filled in.
+    pub fn url_on(&self, today: chrono::NaiveDate) -> String {
+        expand_dates(&self.url, today)
+    }
+
     /// The cron expression this source runs on.
     pub fn schedule(&self) -> String {
         self.schedule.clone().unwrap_or_else(|| {
             let spread = self.name.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-            format!("0 {} */2 * * *", spread % 60)
+            let minute = spread % 30;
+            format!("0 {},{} * * * *", minute, minute + 30)
         })
     }
 }
@@ -126,11 +134,15 @@ impl Sources {
             if let Some(fallback) = &mut source.fallback {
                 fallback.url = substitute(&fallback.url, &env).map_err(&at)?;
             }
-            url::Url::parse(&source.url).map_err(|e| at(format!("url: {e}")))?;
+            let url = source.url_on(chrono::NaiveDate::default());
+            if url.contains(['{', '}']) {
+                return Err(at("url: 날짜는 {today} 또는 {today-90d} 형식으로 쓰세요".into()));
+            }
+            url::Url::parse(&url).map_err(|e| at(format!("url: {e}")))?;
             cron::Schedule::from_str(&source.schedule()).map_err(|e| at(format!("schedule: {e}")))?;
-            let needs_selectors = matches!(source.kind, Kind::GenericHtmlList | Kind::GenericHtmlDetail);
-            if needs_selectors && source.selectors.is_none() {
-                return Err(at("generic HTML에는 selectors가 필요합니다".into()));
+            check_selectors(source.kind, source.selectors.as_ref()).map_err(&at)?;
+            if let Some(detail) = &source.detail {
+                check_selectors(detail.kind, detail.selectors.as_ref()).map_err(|e| at(format!("detail: {e}")))?;
             }
             sources.push(source);
         }
@@ -144,6 +156,39 @@ impl Sources {
     pub fn enabled(&self) -> impl Iterator<Item = &SourceConfig> {
         self.sources.iter().filter(|s| s.enabled)
     }
+}
+
+fn check_selectors(kind: Kind, selectors: Option<&HtmlSelectors>) -> Result<(), String> {
+    match selectors {
+        Some(s) => s.check(kind).map_err(|e| e.to_string()),
+        None if matches!(kind, Kind::GenericHtmlList | Kind::GenericHtmlDetail) => {
+            Err("generic HTML에는 selectors가 필요합니다".into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Fills `{today}` and `{today±Nd}` with KST dates as `YYYYMMDD`; anything else is left as is.
+fn expand_dates(url: &str, today: chrono::NaiveDate) -> String {
+    let mut out = String::new();
+    let mut rest = url;
+    while let Some(start) = rest.find("{today") {
+        let Some(len) = rest[start..].find('}') else { break };
+        let offset = &rest[start + "{today".len()..start + len];
+        let days = match offset.strip_suffix('d') {
+            _ if offset.is_empty() => Some(0),
+            Some(n) => n.parse::<i64>().ok(),
+            None => None,
+        };
+        out.push_str(&rest[..start]);
+        match days.and_then(|d| today.checked_add_signed(chrono::Duration::days(d))) {
+            Some(date) => out.push_str(&date.format("%Y%m%d").to_string()),
+            None => out.push_str(&rest[start..=start + len]),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn substitute(url: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -205,5 +250,60 @@ selectors = { item = "table tbody tr", title = "td.subject a", link = "td.subjec
             })
             .unwrap_err();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    fn shipped() -> Sources {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/sources.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        Sources::parse(&text, |_| Some("key".into())).unwrap()
+    }
+
+    #[test]
+    fn the_shipped_schedules_come_to_more_than_500_scrapes_a_day() {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T00:00:00+09:00").unwrap();
+        let end = start + chrono::Duration::days(1);
+        let runs: usize = shipped()
+            .enabled()
+            .map(|s| cron::Schedule::from_str(&s.schedule()).unwrap().after(&start).take_while(|t| *t < end).count())
+            .sum();
+        assert!(runs >= 500, "{runs} scrapes a day");
+    }
+
+    /// Every agency board in the shipped file reads its page in crates/sources/tests/data
+    /// (`written-agency-<source>-list.html`, written by hand: no real pages were recorded).
+    #[test]
+    fn every_shipped_agency_board_reads_its_page() {
+        let sources = shipped();
+        let boards: Vec<&SourceConfig> = sources.enabled().filter(|s| s.kind == Kind::GenericHtmlList).collect();
+        assert!(boards.len() >= 6, "{} boards", boards.len());
+        for board in boards {
+            let file = format!(
+                "{}/crates/sources/tests/data/written-agency-{}-list.html",
+                env!("CARGO_MANIFEST_DIR"),
+                board.source_code()
+            );
+            let body = std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let mut ctx = sources::ParseContext::new(board.source_code(), board.url.as_str());
+            ctx.selectors = board.selectors.clone();
+            let page = sources::parse(board.kind, &body, &ctx).unwrap_or_else(|e| panic!("{}: {e}", board.name));
+            assert!(page.programs.len() >= 2, "{}: {page:?}", board.name);
+            for p in &page.programs {
+                let url = p.source_url.as_deref().unwrap_or_default();
+                assert!(url.starts_with("https://") && !url.contains("jsessionid"), "{}: {url}", board.name);
+                assert!(!p.external_id.contains("javascript") && !p.external_id.is_empty(), "{}: {p:?}", board.name);
+                assert!(p.period_raw.is_some(), "{}: {p:?}", board.name);
+            }
+        }
+    }
+
+    #[test]
+    fn dates_in_urls_are_filled_in_per_run() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        assert_eq!(expand_dates("x?s={today-30d}&e={today}&f={today+7d}", day), "x?s=20260131&e=20260302&f=20260309");
+        let file = "[[source]]\nname = \"x\"\nkind = \"sme24-api\"\nurl = \"https://x/?d={yesterday}\"\n";
+        assert!(Sources::parse(file, |_| None).unwrap_err().contains("today"));
+        let bad_pattern = FILE.replace("link = \"td.subject a\" }", "link = \"td.subject a\", id_pattern = \"view\" }");
+        let err = Sources::parse(&bad_pattern, |_| Some("k".into())).unwrap_err();
+        assert!(err.contains("nipa-board") && err.contains("id_pattern"), "{err}");
     }
 }

@@ -25,6 +25,9 @@ pub struct ScrapeReport {
     pub not_modified: bool,
     /// New or changed programs with attachments to extract.
     pub attachments_to_extract: Vec<i64>,
+    /// Stored programs whose detail pages wait for a later run (over the source's `detail.limit`):
+    /// left as stored, not overwritten with the list's fewer fields.
+    pub deferred: usize,
 }
 
 impl std::fmt::Display for ScrapeReport {
@@ -41,7 +44,11 @@ impl std::fmt::Display for ScrapeReport {
             self.unchanged,
             self.removed,
             self.rejected.len()
-        )
+        )?;
+        if self.deferred > 0 {
+            write!(f, ", 상세 확인 대기 {}", self.deferred)?;
+        }
+        Ok(())
     }
 }
 
@@ -141,12 +148,14 @@ async fn run(
     let mut report = ScrapeReport::default();
     let code = source.source_code();
     let stored = validators(db, &source.name).await?;
-    let mut url = parse_url(&source.url)?;
+    let mut url = parse_url(&source.url_on(crate::catalog::status::Clock::now().today()))?;
     let mut raw: Vec<RawProgram> = Vec::new();
     let mut first_validators = None;
     let mut complete = false;
     for page_number in 0..source.max_pages {
-        let conditional = (page_number == 0).then_some(stored.as_ref()).flatten();
+        // A source read with detail pages re-checks some of them every run, so its list is read
+        // even when unchanged.
+        let conditional = (page_number == 0 && source.detail.is_none()).then_some(stored.as_ref()).flatten();
         let (body, content_type, validators) = match fetch(fetcher, source, &url, conditional).await? {
             Fetched::NotModified { .. } => {
                 report.not_modified = true;
@@ -175,13 +184,21 @@ async fn run(
             }
         }
     }
+    let mut details = DetailChecks::default();
     if let Some(detail) = &source.detail {
-        enrich_from_details(source, detail, fetcher, &code, &mut raw, progress).await;
+        dedupe_keeping_last(&mut raw);
+        details = enrich_from_details(source, detail, fetcher, db, &code, &mut raw, progress).await?;
     }
 
     let mut seen = Vec::with_capacity(raw.len());
     let mut programs: Vec<crate::catalog::ProgramInput> = Vec::with_capacity(raw.len());
     for record in &raw {
+        if details.deferred.contains(&record.external_id) {
+            // Stored from an earlier detail page; the list alone would overwrite that with less.
+            seen.push(record.external_id.clone());
+            report.deferred += 1;
+            continue;
+        }
         match normalise(record) {
             // A payload that lists one announcement twice (NTIS lists do) keeps its last copy.
             Ok(program) if seen.contains(&program.external_id) => {
@@ -218,6 +235,12 @@ async fn run(
     }
     report.attachments_to_extract = written;
     store::mark_seen(&**client, &code, &seen).await?;
+    client
+        .execute_typed(
+            "UPDATE programs SET detail_checked_at = now() WHERE source = $1 AND external_id = ANY($2)",
+            &[(&code, Type::TEXT), (&details.checked, Type::TEXT_ARRAY)],
+        )
+        .await?;
     store::group_duplicates(&**client, &code).await?;
     if source.complete_listing && complete && !seen.is_empty() {
         report.removed = store::mark_removed_except(&**client, &code, &seen).await? as usize;
@@ -262,17 +285,64 @@ async fn fallback(source: &SourceConfig, fetcher: &Fetcher, code: &str) -> Resul
     }
 }
 
-/// Fetches detail pages and fills in what the list did not say. A failed detail page is logged and
-/// skipped: the list record is still stored.
+/// What a run did with detail pages, by external id.
+#[derive(Default)]
+struct DetailChecks {
+    /// Stored programs whose detail page was fetched (or tried) this run.
+    checked: Vec<String>,
+    /// Stored programs whose detail page was not merged this run: kept as stored.
+    deferred: std::collections::HashSet<String>,
+}
+
+/// A list that names one announcement twice (NTIS lists do) keeps its last copy.
+fn dedupe_keeping_last(raw: &mut Vec<RawProgram>) {
+    let mut seen = std::collections::HashSet::new();
+    raw.reverse();
+    raw.retain(|r| seen.insert(r.external_id.clone()));
+    raw.reverse();
+}
+
+/// Fetches up to `detail.limit` detail pages and fills in what the list did not say: programs new
+/// to the catalogue first, then those whose detail page was checked longest ago, so a list longer
+/// than the limit is re-checked in turn. A failed detail page is logged and skipped; a new program
+/// is then stored from its list row, a stored one is left as it was.
 async fn enrich_from_details(
     source: &SourceConfig,
     detail: &super::config::DetailConfig,
     fetcher: &Fetcher,
+    db: &Pool,
     code: &str,
     raw: &mut [RawProgram],
     progress: &(dyn Fn(&str) + Sync),
-) {
-    for (n, record) in raw.iter_mut().take(detail.limit).enumerate() {
+) -> Result<DetailChecks, ScrapeError> {
+    let ids: Vec<String> = raw.iter().map(|r| r.external_id.clone()).collect();
+    let code_param = code.to_string();
+    let stored: std::collections::HashMap<String, Option<chrono::DateTime<chrono::Utc>>> = db
+        .get()
+        .await?
+        .query_typed(
+            "SELECT external_id, detail_checked_at FROM programs WHERE source = $1 AND external_id = ANY($2)",
+            &[(&code_param, Type::TEXT), (&ids, Type::TEXT_ARRAY)],
+        )
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let mut order: Vec<usize> =
+        (0..raw.len()).filter(|&i| raw[i].source_url.as_deref().is_some_and(|u| Url::parse(u).is_ok())).collect();
+    // New first (None < Some), then never checked (Some(None)), then the oldest check; stable.
+    order.sort_by_key(|&i| stored.get(&raw[i].external_id));
+    let mut checks = DetailChecks {
+        checked: Vec::new(),
+        deferred: order.iter().map(|&i| &raw[i].external_id).filter(|id| stored.contains_key(*id)).cloned().collect(),
+    };
+    for (n, &i) in order.iter().take(detail.limit).enumerate() {
+        let record = &mut raw[i];
+        // A stored program's turn is used up even when its page fails, so one broken page cannot
+        // hold the queue; a new program whose page failed comes first again next run.
+        if stored.contains_key(&record.external_id) {
+            checks.checked.push(record.external_id.clone());
+        }
         let Some(url) = record.source_url.as_deref().and_then(|u| Url::parse(u).ok()) else {
             continue;
         };
@@ -293,6 +363,10 @@ async fn enrich_from_details(
             Ok(page) => {
                 if let Some(found) = page.programs.into_iter().next() {
                     merge(record, found);
+                    checks.deferred.remove(&record.external_id);
+                    if !stored.contains_key(&record.external_id) {
+                        checks.checked.push(record.external_id.clone());
+                    }
                 }
             }
             Err(e) => tracing::warn!(source = %source.name, %url, error = %e, "detail page not understood"),
@@ -301,6 +375,7 @@ async fn enrich_from_details(
             progress(&format!("상세 {}건", n + 1));
         }
     }
+    Ok(checks)
 }
 
 /// The detail page wins where it says something; the list keeps the identity.
@@ -350,7 +425,10 @@ pub fn parse_saved(
     body: &[u8],
     source: &str,
     url: &str,
+    selectors: Option<sources::HtmlSelectors>,
 ) -> Result<Vec<Result<crate::catalog::ProgramInput, String>>, ParseError> {
-    let page = sources::parse(kind, body, &ParseContext::new(source, url))?;
+    let mut ctx = ParseContext::new(source, url);
+    ctx.selectors = selectors;
+    let page = sources::parse(kind, body, &ctx)?;
     Ok(page.programs.iter().map(normalise).collect())
 }

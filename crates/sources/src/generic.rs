@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::html::{self, absolute_url, opt_text, query_param, selector, text};
@@ -34,6 +35,7 @@ struct Compiled {
     next_page: Option<Selector>,
     body: Option<Selector>,
     attachments: Option<Selector>,
+    id_pattern: Option<Regex>,
 }
 
 fn optional(kind: Kind, css: Option<&str>) -> Result<Option<Selector>, ParseError> {
@@ -48,6 +50,30 @@ fn compile(kind: Kind, ctx: &ParseContext) -> Result<(Compiled, &HtmlSelectors),
         kind,
         reason: "선택자 설정이 없습니다 / no selectors configured".into(),
     })?;
+    Ok((compile_selectors(kind, s)?, s))
+}
+
+pub(crate) fn check(kind: Kind, s: &HtmlSelectors) -> Result<(), ParseError> {
+    compile_selectors(kind, s).map(|_| ())
+}
+
+fn compile_selectors(kind: Kind, s: &HtmlSelectors) -> Result<Compiled, ParseError> {
+    let bad = |reason: String| ParseError::Selectors { kind, reason };
+    let id_pattern = match s.id_pattern.as_deref() {
+        Some(p) => {
+            let re = Regex::new(p).map_err(|e| bad(format!("id_pattern: {e}")))?;
+            if re.captures_len() < 2 {
+                return Err(bad(
+                    "id_pattern에 id를 담을 괄호 그룹이 없습니다 / id_pattern needs a capture group".into()
+                ));
+            }
+            Some(re)
+        }
+        None => None,
+    };
+    if s.detail_url.as_deref().is_some_and(|t| !t.contains("{id}")) {
+        return Err(bad("detail_url에 {id}가 없습니다 / detail_url needs {id}".into()));
+    }
     let title = optional(kind, Some(&s.title))?.ok_or_else(|| ParseError::Selectors {
         kind,
         reason: "title 선택자가 비어 있습니다 / empty title selector".into(),
@@ -58,20 +84,18 @@ fn compile(kind: Kind, ctx: &ParseContext) -> Result<(Compiled, &HtmlSelectors),
             kind, reason: "item 선택자가 비어 있습니다 / empty item selector".into()
         });
     }
-    Ok((
-        Compiled {
-            item,
-            title,
-            link: optional(kind, Some(&s.link))?,
-            period: optional(kind, s.period.as_deref())?,
-            agency: optional(kind, s.agency.as_deref())?,
-            published: optional(kind, s.published.as_deref())?,
-            next_page: optional(kind, s.next_page.as_deref())?,
-            body: optional(kind, s.body.as_deref())?,
-            attachments: optional(kind, s.attachments.as_deref())?,
-        },
-        s,
-    ))
+    Ok(Compiled {
+        item,
+        title,
+        link: optional(kind, Some(&s.link))?,
+        period: optional(kind, s.period.as_deref())?,
+        agency: optional(kind, s.agency.as_deref())?,
+        published: optional(kind, s.published.as_deref())?,
+        next_page: optional(kind, s.next_page.as_deref())?,
+        body: optional(kind, s.body.as_deref())?,
+        attachments: optional(kind, s.attachments.as_deref())?,
+        id_pattern,
+    })
 }
 
 fn text_at(el: ElementRef<'_>, sel: Option<&Selector>) -> Option<String> {
@@ -92,6 +116,15 @@ fn title_of(el: ElementRef<'_>) -> Option<String> {
 
 fn href_of(el: ElementRef<'_>) -> Option<&str> {
     el.value().attr("href")
+}
+
+/// The id in a script link: `id_pattern`'s first group, in `href` and then `onclick`.
+fn script_id(el: ElementRef<'_>, pattern: &Regex) -> Option<String> {
+    ["href", "onclick"]
+        .iter()
+        .filter_map(|attr| el.value().attr(attr))
+        .find_map(|value| pattern.captures(value)?.get(1).map(|m| m.as_str().trim().to_string()))
+        .filter(|id| !id.is_empty())
 }
 
 /// An error page: by its `<title>` always, by its body text when nothing else was found.
@@ -127,18 +160,19 @@ pub(crate) fn parse_list(body: &[u8], ctx: &ParseContext) -> Result<Page, ParseE
         let Some(title) = html::first(item, &sel.title).and_then(title_of) else {
             continue;
         };
-        let link = sel
-            .link
-            .as_ref()
-            .and_then(|l| html::first(item, l))
-            .and_then(href_of)
-            .and_then(|h| absolute_url(base(ctx), h));
-        let id = match (&cfg.id_param, &link) {
-            (Some(param), Some(l)) => query_param(l, param).or_else(|| Some(l.clone())),
-            (None, Some(l)) => Some(l.clone()),
+        let link_el = sel.link.as_ref().and_then(|l| html::first(item, l));
+        let mut link = link_el.and_then(href_of).and_then(|h| absolute_url(base(ctx), h));
+        let id = match (&sel.id_pattern, &cfg.id_param, &link) {
+            (Some(re), _, _) => link_el.and_then(|a| script_id(a, re)),
+            (None, Some(param), Some(l)) => query_param(l, param).or_else(|| Some(l.clone())),
+            (None, None, Some(l)) => Some(l.clone()),
             _ => None,
         };
         let Some(id) = id else { continue };
+        if let Some(template) = &cfg.detail_url {
+            let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+            link = absolute_url(base(ctx), &template.replace("{id}", &encoded));
+        }
         let mut p = RawProgram::new(ctx, kind, id.clone(), title);
         p.period_raw = text_at(item, sel.period.as_ref());
         p.agency = text_at(item, sel.agency.as_ref());

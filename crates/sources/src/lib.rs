@@ -200,6 +200,10 @@ impl ParseContext {
 /// detail page, `item` selects the announcement's container (use `body` for the whole page),
 /// `title`/`period`/`agency`/`body`/`attachments` are relative to it, and `id_param` names the
 /// query parameter of the fetched URL that is the external id.
+///
+/// Boards whose links are script calls (`javascript:fn_view('1234')`, `onclick="goView(1234)"`)
+/// set `id_pattern` (a regular expression whose first group is the id, searched in the link's
+/// `href`, then its `onclick`) and `detail_url` (the detail page's address with `{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlSelectors {
@@ -223,6 +227,18 @@ pub struct HtmlSelectors {
     pub body: Option<String>,
     #[serde(default)]
     pub attachments: Option<String>,
+    #[serde(default)]
+    pub id_pattern: Option<String>,
+    #[serde(default)]
+    pub detail_url: Option<String>,
+}
+
+impl HtmlSelectors {
+    /// Checks that every selector and pattern compiles, so a mistake in a sources file stops the
+    /// worker at start with the source's name instead of failing its first scrape.
+    pub fn check(&self, kind: Kind) -> Result<(), ParseError> {
+        generic::check(kind, self)
+    }
 }
 
 /// Parses one fetched payload with the parser for `kind`.

@@ -83,3 +83,42 @@ fn selectors_are_configuration() {
     });
     assert!(matches!(parse(Kind::GenericHtmlList, b"<html></html>", &bad), Err(ParseError::Selectors { .. })));
 }
+
+/// Boards whose rows open by a script call: the id comes from `id_pattern` (in `href`, then
+/// `onclick`) and the detail address from `detail_url`. KEIT- and KIAT-style pages written by hand.
+#[test]
+fn script_links_give_ids_and_detail_urls_by_configuration() {
+    let keit = HtmlSelectors {
+        item: "table.table_list tbody tr".into(),
+        title: "td.subject a".into(),
+        link: "td.subject a".into(),
+        period: Some("td.period".into()),
+        id_pattern: Some(r"f_detail\('([^']+)'".into()),
+        detail_url: Some("retrieveTaskAnncmView.do?ancmId={id}".into()),
+        ..HtmlSelectors::default()
+    };
+    let c = ctx("keit", "https://srome.keit.re.kr/srome/biz/perform/opnnPrpsl/retrieveTaskAnncmListView.do")
+        .with_selectors(keit.clone());
+    let page = ok(Kind::GenericHtmlList, "written-agency-keit-list.html", &c);
+    let ids: Vec<&str> = page.programs.iter().map(|p| p.external_id.as_str()).collect();
+    assert_eq!(ids, ["I13715", "I13702"], "from onclick, then from a javascript: href");
+    assert_eq!(
+        page.programs[0].source_url.as_deref(),
+        Some("https://srome.keit.re.kr/srome/biz/perform/opnnPrpsl/retrieveTaskAnncmView.do?ancmId=I13715")
+    );
+    assert_eq!(page.programs[1].period_raw.as_deref(), Some("2026-01-20 ~ 2026-02-24 16:00"));
+
+    for (pattern, template, complaint) in [
+        (Some("f_detail\\("), None, "id_pattern"),
+        (Some("f_detail\\(("), None, "id_pattern"),
+        (None, Some("view.do?id=1"), "detail_url"),
+    ] {
+        let bad =
+            HtmlSelectors { id_pattern: pattern.map(Into::into), detail_url: template.map(Into::into), ..keit.clone() };
+        match bad.check(Kind::GenericHtmlList) {
+            Err(ParseError::Selectors { reason, .. }) => assert!(reason.contains(complaint), "{reason}"),
+            other => panic!("{pattern:?} {template:?}: {other:?}"),
+        }
+    }
+    assert!(keit.check(Kind::GenericHtmlList).is_ok());
+}
