@@ -163,8 +163,12 @@ async fn public_pages_render_in_korean_without_javascript_and_with_security_head
     assert!(privacy.contains("개인정보 보호법"));
     let pricing = visitor.get("/pricing").await.text();
     let free = connect::plans::limits(connect::plans::Plan::Free);
-    assert!(pricing.contains(&format!("최대 {}명", free.seats)) && pricing.contains("준비 중"), "{pricing}");
-    assert!(!pricing.contains("₩") && !pricing.contains("원/월"), "no invented prices");
+    assert!(pricing.contains(&format!("최대 {}명", free.seats)), "{pricing}");
+    let pro = connect::plans::price(connect::plans::Plan::Pro, connect::plans::Cycle::Monthly).unwrap();
+    assert!(pricing.contains(&format!("월 {}", connect::plans::format_won(pro))), "prices from plans: {pricing}");
+    assert!(pricing.contains("연 209,000원 (2개월 무료)") && !pricing.contains("준비 중"), "{pricing}");
+    let refund = visitor.get("/refund").await.text();
+    assert!(refund.contains("7일째") && refund.contains("8일째") && refund.contains("10%"), "{refund}");
 }
 
 fn crate_date(d: NaiveDate) -> String {

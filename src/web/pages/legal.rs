@@ -1,6 +1,6 @@
 //! `/pricing`, `/terms`, `/privacy` and `/refund`. The terms and privacy versions shown are the
 //! ones sign-up records (`crate::api::auth::signup`); plans and their limits come from
-//! `crate::plans`. Prices do not exist yet and are shown as such.
+//! `crate::plans`, and the refund rules from `crate::billing::refund`.
 
 use askama::Template;
 use axum::extract::State;
@@ -9,7 +9,8 @@ use axum::response::Response;
 
 use crate::api::auth::signup::{PRIVACY_VERSION, TERMS_VERSION};
 use crate::api::AppState;
-use crate::plans::{self, Plan};
+use crate::billing::refund::{ANNUAL_PENALTY_PERCENT, FULL_REFUND_DAYS};
+use crate::plans::{self, Cycle, Plan};
 use crate::web::page::{self, Chrome};
 use crate::web::viewer::MaybeViewer;
 
@@ -26,7 +27,10 @@ pub struct PlanView {
     pub seats: u32,
     /// `10건` or `제한 없음`
     pub matches: String,
-    pub price: &'static str,
+    /// `월 20,900원` or `무료`
+    pub monthly: String,
+    /// `연 209,000원 (2개월 무료)`, empty for FREE
+    pub annual: String,
 }
 
 fn plan_name(plan: Plan) -> &'static str {
@@ -47,14 +51,22 @@ pub async fn pricing(State(state): State<AppState>, MaybeViewer(viewer): MaybeVi
                 name: plan_name(plan),
                 seats: limits.seats,
                 matches: limits.visible_matches.map(|n| format!("{n}건")).unwrap_or_else(|| "제한 없음".into()),
-                price: if plan == Plan::Free { "무료" } else { "준비 중" },
+                monthly: plans::price(plan, Cycle::Monthly)
+                    .map_or_else(|| "무료".into(), |won| format!("월 {}", plans::format_won(won))),
+                annual: match (plans::price(plan, Cycle::Monthly), plans::price(plan, Cycle::Annual)) {
+                    (Some(month), Some(year)) => {
+                        let free_months = (month * 12 - year) / month;
+                        format!("연 {} ({free_months}개월 무료)", plans::format_won(year))
+                    }
+                    _ => String::new(),
+                },
             }
         })
         .collect();
     let page = Pricing {
         page: Chrome::public(&state, "요금제", "/pricing", viewer)
             .section("pricing")
-            .describe("Connect 요금제별 구성원 수와 맞춤 공고 표시 범위. 유료 요금제 가격은 준비 중입니다.")
+            .describe("Connect 요금제별 가격(부가세 포함), 구성원 수와 맞춤 공고 표시 범위.")
             .with_breadcrumbs(&state, &[("홈", "/"), ("요금제", "/pricing")]),
         plans,
     };
@@ -99,6 +111,8 @@ pub async fn privacy(State(state): State<AppState>, MaybeViewer(viewer): MaybeVi
 #[template(path = "refund.html")]
 pub struct Refund {
     pub page: Chrome,
+    pub full_refund_days: i64,
+    pub annual_penalty_percent: i64,
 }
 
 pub async fn refund(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
@@ -106,6 +120,8 @@ pub async fn refund(State(state): State<AppState>, MaybeViewer(viewer): MaybeVie
         page: Chrome::public(&state, "환불 정책", "/refund", viewer)
             .describe("Connect 유료 요금제의 청약철회와 환불 기준")
             .with_breadcrumbs(&state, &[("홈", "/"), ("환불 정책", "/refund")]),
+        full_refund_days: FULL_REFUND_DAYS,
+        annual_penalty_percent: ANNUAL_PENALTY_PERCENT,
     };
     page::render(StatusCode::OK, &page, &page.page)
 }
