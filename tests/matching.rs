@@ -197,3 +197,40 @@ async fn matches_download_as_csv() {
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     assert!(csv.text().contains("\"2026년 창업기업 인공지능 기술개발 지원사업\""), "{}", csv.text());
 }
+
+/// The dashboard page shows the stored matches with badge, score and reasons, filters as URLs, and
+/// no one else's organisation; without a login it sends to the login page.
+#[tokio::test]
+async fn the_dashboard_page_shows_stored_matches_with_reasons() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let mut visitor = Browser::new(&app.state, "203.0.113.77");
+    let login = visitor.get("/dashboard").await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    assert_eq!(login.headers["location"], "/login?next=%2Fdashboard");
+
+    let mut ceo = person(&app.state, "dash@startup.kr").await;
+    let empty = ceo.get("/dashboard").await.text();
+    assert!(empty.contains("먼저 기관을 등록해 주세요") && empty.contains("/orgs/new"), "{empty}");
+    let id = org(
+        &mut ceo,
+        json!({"kind": "company", "name": "대시보드", "profile": {"scales": ["sme", "startup"], "established_on": "2024-01-01", "tech_keywords": ["인공지능"]}}),
+    )
+    .await;
+    rematch(&app).await;
+    let page = ceo.get("/dashboard").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("2026년 창업기업 인공지능 기술개발 지원사업"), "{html}");
+    assert!(html.contains("지원 가능") && html.contains("적합도 "), "{html}");
+    assert!(html.contains("/api/matches?format=csv&") && html.contains(&format!("organization_id={id}\"")), "{html}");
+    assert!(!html.contains("대학 산학협력 공동연구"), "ineligible programs are not listed");
+    let conditional =
+        ceo.get(&format!("/dashboard?organization_id={id}&gate=conditional&status=&sort=deadline")).await.text();
+    assert!(!conditional.contains("2026년 창업기업 인공지능 기술개발 지원사업"), "{conditional}");
+
+    let mut other = person(&app.state, "other@startup.kr").await;
+    org(&mut other, json!({"kind": "company", "name": "남의기관", "profile": {}})).await;
+    let refused = other.get(&format!("/dashboard?organization_id={id}")).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+}

@@ -112,7 +112,7 @@ pub async fn list(
         .into_response())
 }
 
-async fn matches(state: &AppState, caller: &Caller, query: &MatchQuery) -> Result<MatchList, ApiError> {
+pub(crate) async fn matches(state: &AppState, caller: &Caller, query: &MatchQuery) -> Result<MatchList, ApiError> {
     if let Some(gate) = &query.gate {
         if gate != "eligible" && gate != "conditional" {
             return Err(ApiError::bad("gate", "gate는 eligible 또는 conditional이어야 합니다"));

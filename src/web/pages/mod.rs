@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalogue;
+pub mod dashboard;
 pub mod home;
 pub mod legal;
 pub mod no_script;
