@@ -541,3 +541,43 @@ async fn sign_up_and_log_in_work_without_javascript() {
     assert_eq!(logged_in.location(), "/orgs/new");
     assert_eq!(again.get("/orgs/new").await.status, StatusCode::OK);
 }
+
+/// A program page offers saving to people who are logged in (a login link to visitors); `/saved`
+/// lists the saved programs with D-day, the saved searches as catalogue URLs, the calendar feed
+/// form and in-app notifications, for that person only.
+#[tokio::test]
+async fn saved_programs_searches_and_the_calendar_have_a_page() {
+    let app = app().await;
+    let ids = catalogue(&app).await;
+    let mut visitor = Browser::new(&app.state, "10.1.0.9");
+    let public = visitor.get(&format!("/programs/{}", ids[0])).await.text();
+    assert!(public.contains(&format!("/login?next=/programs/{}", ids[0])) && !public.contains("관심 공고로 저장"));
+    assert_eq!(visitor.get("/saved").await.location(), "/login?next=%2Fsaved");
+
+    let mut lee = person(&app.state, "lee@example.com").await;
+    let page = lee.get(&format!("/programs/{}", ids[0])).await.text();
+    assert!(
+        page.contains(&format!("data-api=\"/api/me/saved/{}\"", ids[0])) && page.contains("관심 공고로 저장"),
+        "{page}"
+    );
+    let put = lee.send(Method::PUT, &format!("/api/me/saved/{}", ids[0]), None).await;
+    assert_eq!(put.status, StatusCode::NO_CONTENT);
+    let search = lee.post("/api/me/searches", json!({"name": "서울 AI", "query": "q=AI&region=seoul"})).await;
+    assert_eq!(search.status, StatusCode::CREATED, "{}", search.text());
+
+    let saved = lee.get("/saved").await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert_eq!(header(&saved, "cache-control"), "private, no-store");
+    let html = saved.text();
+    let title = app.db.client().await.query_one("SELECT title FROM programs WHERE id = $1", &[&ids[0]]).await.unwrap();
+    assert!(html.contains(title.get::<_, &str>(0)), "{html}");
+    assert!(html.contains("관심 공고 (1)") && html.contains("D-"), "{html}");
+    assert!(
+        html.contains("/programs?q=AI&amp;region=seoul") || html.contains("/programs?q=AI&#38;region=seoul"),
+        "{html}"
+    );
+    assert!(html.contains("data-api=\"/api/me/calendar\""), "{html}");
+
+    let other = person(&app.state, "park@example.com").await.get("/saved").await.text();
+    assert!(other.contains("관심 공고 (0)") && !other.contains(title.get::<_, &str>(0)), "only one's own");
+}

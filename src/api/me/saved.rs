@@ -34,24 +34,7 @@ pub async fn list(
     Query(format): Query<Format>,
 ) -> Result<Response, ApiError> {
     let client = state.db.get().await?;
-    let rows = client
-        .query_typed(
-            "SELECT p.id, p.title, p.agency, p.period_end, s.created_at
-               FROM saved_programs s JOIN programs p ON p.id = s.program_id
-              WHERE s.user_id = $1 ORDER BY p.period_end NULLS LAST, p.id",
-            &[(&caller.user_id, Type::INT8)],
-        )
-        .await?;
-    let saved: Vec<SavedProgram> = rows
-        .iter()
-        .map(|r| SavedProgram {
-            program_id: r.get(0),
-            title: r.get(1),
-            agency: r.get(2),
-            deadline: r.get(3),
-            saved_at: r.get(4),
-        })
-        .collect();
+    let saved = saved_programs(&**client, caller.user_id).await?;
     match format.format.as_deref() {
         None | Some("json") => Ok(Json(saved).into_response()),
         Some("csv") => {
@@ -85,6 +68,31 @@ pub async fn list(
 
 fn program_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound("공고를 찾을 수 없습니다"))
+}
+
+/// A person's saved programs, the nearest deadline first.
+pub async fn saved_programs<C: tokio_postgres::GenericClient>(
+    client: &C,
+    user_id: i64,
+) -> Result<Vec<SavedProgram>, tokio_postgres::Error> {
+    let rows = client
+        .query_typed(
+            "SELECT p.id, p.title, p.agency, p.period_end, s.created_at
+               FROM saved_programs s JOIN programs p ON p.id = s.program_id
+              WHERE s.user_id = $1 ORDER BY p.period_end NULLS LAST, p.id",
+            &[(&user_id, Type::INT8)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| SavedProgram {
+            program_id: r.get(0),
+            title: r.get(1),
+            agency: r.get(2),
+            deadline: r.get(3),
+            saved_at: r.get(4),
+        })
+        .collect())
 }
 
 pub async fn save(

@@ -10,6 +10,7 @@ pub mod legal;
 pub mod no_script;
 pub mod orgs;
 pub mod program;
+pub mod saved;
 
 use crate::api::programs::ProgramItem;
 use crate::web::format::{self, Badge};
