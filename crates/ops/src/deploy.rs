@@ -541,6 +541,7 @@ fn log_tail(cx: &Deployment) -> String {
 }
 
 /// One deploy or rollback at a time per root: `ROOT/.deploy.lock` holds the pid.
+#[derive(Debug)]
 pub struct Lock {
     path: PathBuf,
 }
