@@ -123,7 +123,7 @@ impl Releases {
     /// The release before `live` (the newest older one): what `connect rollback` goes back to.
     pub fn previous(&self, live: &str) -> Result<Option<String>> {
         let names = self.names()?;
-        Ok(names.iter().filter(|n| order_key(n) < order_key(live)).next_back().cloned())
+        Ok(names.iter().rfind(|n| order_key(n) < order_key(live)).cloned())
     }
 
     /// Points `current` at `name` in one rename(2): a new relative symlink is made beside it and
