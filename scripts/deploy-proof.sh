@@ -73,8 +73,9 @@ openssl req -newkey rsa:2048 -nodes -subj /CN=connect.test -keyout "$tls/privkey
 printf 'subjectAltName=DNS:connect.test,DNS:www.connect.test,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$tls/site.ext"
 openssl x509 -req -in "$tls/site.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
   -extfile "$tls/site.ext" -out "$tls/fullchain.pem" >/dev/null 2>&1
-# Builders share this machine's disk; the 80 % check is shown failing below and unit-tested.
-CHECKS=(--max-disk-percent "${MAX_DISK_PERCENT:-95}")
+# The disk check is shown refusing below (limit 1 %); the deploys here allow 99 % because CI machines and
+# builders share a disk that runs fuller than a server's (94 % while this was written).
+CHECKS=(--max-disk-percent "${MAX_DISK_PERCENT:-99}")
 
 say "deployment under $T"
 run "render" "2 CPUs, 2048 MiB; upstream unix:$T/app/current/run/connect.sock" \
