@@ -262,6 +262,46 @@ mod tests {
     }
 
     #[test]
+    fn a_release_server_is_started_detached_and_stopped_with_sigterm() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let name = "20261206T081500Z";
+        let releases = Releases::new(root);
+        std::fs::create_dir_all(releases.path(name)).unwrap();
+        // A stand-in server: records its environment and arguments, leaves on SIGTERM.
+        let fake = releases.path(name).join("connect");
+        std::fs::write(&fake, "#!/bin/sh\necho \"$CONNECT_INDEX_DIR $APP_VALUE $*\" >\"$PWD/args\"\ntrap 'exit 0' TERM\nwhile :; do sleep 0.05; done\n").unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(root.join("app.env"), "APP_VALUE=from-env-file\n").unwrap();
+        let settings = Settings::parse(&format!(
+            "[app]\nroot = \"{0}\"\nsocket = \"{0}/current/run/connect.sock\"\nenv_file = \"{0}/app.env\"\nuser = \"root\"\ngroup = \"root\"\nshutdown_timeout_sec = 1\n",
+            root.display()
+        ))
+        .unwrap();
+        let supervisor = Supervisor::new(Supervise::None, &settings, releases.clone(), settings.app.socket.clone());
+        assert!(!supervisor.running(name));
+        supervisor.start(name).unwrap();
+        let pid = supervisor.pid(name).expect("running after start");
+        let args = releases.path(name).join("args");
+        for _ in 0..100 {
+            if args.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let dir_text = releases.path(name).display().to_string();
+        assert_eq!(
+            std::fs::read_to_string(&args).unwrap().trim(),
+            format!("{dir_text}/var/search-index from-env-file serve --listen unix:{dir_text}/run/connect.sock")
+        );
+        let (_, graceful) = supervisor.stop(name).unwrap();
+        assert!(graceful, "the server left on SIGTERM");
+        assert!(!alive(pid) && !supervisor.running(name));
+        assert!(!supervisor.pid_file(name).unwrap().exists());
+    }
+
+    #[test]
     fn this_process_is_alive_and_runs_its_binary() {
         assert!(alive(std::process::id()));
         assert!(!alive(u32::MAX - 1));
