@@ -20,3 +20,5 @@ say "deployment files, each checked by its own tool"
 bash scripts/check-config.sh
 say "backup, restore drill, maintenance and recovery on scratch clusters"
 bash scripts/backup-drill.sh
+say "deploy and rollback under steady load through nginx: zero failed requests"
+bash scripts/deploy-proof.sh

@@ -129,6 +129,13 @@ enum Command {
     Maintenance(ops::maintenance::Args),
     /// Diagnose a service and, with --yes, restart it the documented way and verify it answers.
     Recover(ops::recover::Args),
+    /// Deploy a release tarball (scripts/package.sh) without downtime: checks, unpack, migrate, start
+    /// beside the live release, health-gated atomic switch, graceful handover, prune to 5.
+    Deploy(ops::deploy::Args),
+    /// Switch back to an earlier release (default: the one before the live one), health-gated.
+    Rollback(ops::rollback::Args),
+    /// List the releases, newest first, the live one marked.
+    Releases(ops::rollback::ListArgs),
     /// Deployment files.
     #[command(name = "config")]
     DeployConfig {
@@ -336,7 +343,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 hardware.memory_mib
             );
         }
-        command @ (Command::Backup(_) | Command::Restore(_) | Command::Maintenance(_) | Command::Recover(_)) => {
+        command @ (Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Maintenance(_)
+        | Command::Recover(_)
+        | Command::Deploy(_)
+        | Command::Rollback(_)
+        | Command::Releases(_)) => {
             return Ok(run_ops(command, &source).await);
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
@@ -383,6 +396,9 @@ async fn run_ops(command: Command, source: &Source) -> ExitCode {
             ops::maintenance::run(&args, &app).await
         }
         Command::Recover(args) => ops::recover::run(&args),
+        Command::Deploy(args) => ops::deploy::run(&args),
+        Command::Rollback(args) => ops::rollback::run(&args),
+        Command::Releases(args) => ops::rollback::list(&args),
         _ => unreachable!("not an operations command"),
     };
     match result {

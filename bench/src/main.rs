@@ -4,6 +4,9 @@
 //! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP or
 //!   `unix:/path.sock`), reporting throughput, latency percentiles and,
 //!   optionally, the server's resident memory.
+//! - `rate`: open-loop load at a fixed rate over HTTP(S) until a signal, with
+//!   every failure listed and a per-second timeline (see [`rate`]; used by
+//!   `scripts/deploy-proof.sh` to watch deploys and rollbacks).
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
 //! - `parse`: parser + normaliser throughput per source kind over the real
 //!   fixtures (see [`ingest`]).
@@ -14,6 +17,8 @@
 //! connect-bench paths --out mix.txt --count 400 --seed 1
 //! connect-bench http --url http://127.0.0.1:8080 --paths mix.txt \
 //!     --concurrency 32 --duration 20s --warmup 3s --pid $SERVER_PID [--json]
+//! connect-bench rate --url https://connect.test:8443 --resolve connect.test:8443:127.0.0.1 \
+//!     --cacert cert.pem --paths mix.txt --rate 200 --timeline t.txt   # until SIGTERM
 //! connect-bench parse --iterations 200
 //! connect-bench ingest --sources 500 --hosts 25 --concurrency 8 --latency-ms 100
 //! ```
@@ -26,6 +31,7 @@ mod fixtures;
 mod ingest;
 mod load;
 mod paths;
+mod rate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +51,8 @@ struct Cli {
 enum Cmd {
     /// Run a closed-loop HTTP/1.1 benchmark against one server.
     Http(load::HttpArgs),
+    /// Open-loop load at a fixed rate (HTTP or HTTPS) until --duration or SIGTERM; every failure listed.
+    Rate(rate::RateArgs),
     /// Parser + normaliser throughput per source kind over the real fixtures.
     Parse(ingest::ParseArgs),
     /// One scrape cycle of many sources against a loopback fixture site, production politeness.
@@ -81,6 +89,10 @@ fn run() -> Result<ExitCode> {
         Cmd::Http(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(load::run(args))
+        }
+        Cmd::Rate(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(rate::run(args))
         }
         Cmd::Parse(args) => {
             ingest::parse(&args)?;

@@ -11,6 +11,8 @@
 //! The operations commands run against what was rendered: `connect backup` ([`backup`],
 //! [`system_backup`]), `connect restore` ([`restore`], with [`cluster`] and [`tables`]),
 //! `connect maintenance` ([`maintenance`]) and `connect recover` ([`recover`], [`service`]).
+//! Releases: `connect deploy` ([`deploy`], with [`preflight`], [`release`] and [`supervise`]),
+//! `connect rollback` and `connect releases` ([`rollback`]).
 //! Their exit codes are in [`report`].
 
 pub mod backup;
@@ -19,21 +21,26 @@ pub mod cli;
 pub mod cluster;
 pub mod dashboard;
 pub mod db;
+pub mod deploy;
 pub mod expiry;
 pub mod freshness;
 pub mod hardware;
 pub mod maintenance;
 pub mod pgbackrest;
+pub mod preflight;
 pub mod probe;
 pub mod recover;
+pub mod release;
 pub mod render;
 pub mod report;
 pub mod restore;
+pub mod rollback;
 pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod shell;
 pub mod sizing;
+pub mod supervise;
 pub mod system_backup;
 pub mod tables;
 pub mod template;

@@ -115,6 +115,13 @@ fn outputs(s: &Settings) -> Vec<Output> {
             0o644,
         ),
         file(
+            "systemd/connect@.service",
+            template!("systemd/connect@.service"),
+            "/etc/systemd/system/connect@.service".into(),
+            root,
+            0o644,
+        ),
+        file(
             "systemd/connect-worker.service",
             template!("systemd/connect-worker.service"),
             "/etc/systemd/system/connect-worker.service".into(),
@@ -371,7 +378,7 @@ mod tests {
         let (dir, _) = render_to(Hardware::new(2, 4096).unwrap());
         let main = read(&dir, "nginx/nginx.conf");
         assert!(main.contains("zone=api_limit:10m rate=100r/s;") && main.contains("zone=login_limit:10m rate=10r/m;"));
-        assert!(main.contains("server unix:/run/connect/connect.sock;"));
+        assert!(main.contains("server unix:/var/www/connect/current/run/connect.sock;"));
         let site = read(&dir, "nginx/sites/connect.conf");
         assert!(site.contains("    listen 443 ssl http2;\n    listen [::]:443 ssl http2;\n"));
         assert!(site.contains("ssl_certificate /etc/letsencrypt/live/connect.example.kr/fullchain.pem;"));
@@ -391,12 +398,21 @@ mod tests {
             "WatchdogSec=30",
             "Restart=always",
             "ExecStart=/var/www/connect/current/connect serve",
-            "RuntimeDirectory=connect",
+            "ReadWritePaths=/var/www/connect/current/run",
             "ProtectSystem=strict",
             "ReadWritePaths=/var/www/connect/shared",
         ] {
             assert!(unit.lines().any(|l| l == line), "connect.service lacks {line}");
         }
+        let release = read(&dir, "systemd/connect@.service");
+        assert!(release.contains(
+            "\nExecStart=/usr/bin/env CONNECT_INDEX_DIR=/var/www/connect/releases/%i/var/search-index \
+             /var/www/connect/releases/%i/connect serve --listen unix:/var/www/connect/releases/%i/run/connect.sock\n"
+        ));
+        assert!(
+            release.contains("\nType=notify\n")
+                && release.contains("\nWorkingDirectory=/var/www/connect/releases/%i\n")
+        );
         let worker = read(&dir, "systemd/connect-worker.service");
         assert!(worker.contains("\nKillSignal=SIGINT\n"));
         let cache = read(&dir, "systemd/redis-cache.service");

@@ -43,7 +43,9 @@ pub struct App {
     pub binary: Option<PathBuf>,
     pub user: String,
     pub group: String,
-    /// The unix socket `connect serve` listens on and nginx proxies to.
+    /// The unix socket nginx proxies to. Below `root/current` (the default), so that `connect deploy`
+    /// switches traffic by renaming `current`: each release's server listens on
+    /// `releases/NAME/run/connect.sock`.
     pub socket: PathBuf,
     /// The environment file of both units (contains secrets).
     pub env_file: PathBuf,
@@ -227,7 +229,7 @@ impl Default for App {
             binary: None,
             user: "connect".into(),
             group: "connect".into(),
-            socket: "/run/connect/connect.sock".into(),
+            socket: "/var/www/connect/current/run/connect.sock".into(),
             env_file: "/etc/connect/connect.env".into(),
             watchdog_sec: 30,
             shutdown_timeout_sec: 10,

@@ -37,6 +37,11 @@ pub fn build(s: &Settings, hw: &Hardware) -> Result<Vars> {
     set("app_user", app.user.clone());
     set("app_group", app.group.clone());
     set("app_socket", path(&app.socket));
+    // Where a release's own server listens, below its folder (connect@.service); deploys need
+    // app.socket under ROOT/current, and `connect deploy` says so when it is not.
+    let in_release = crate::release::socket_in_release(&app.root, &app.socket)
+        .unwrap_or_else(|_| Path::new("run").join(app.socket.file_name().unwrap_or("connect.sock".as_ref())));
+    set("app_socket_in_release", path(&in_release));
     set("app_env_file", path(&app.env_file));
     set("app_shared_dir", path(&s.shared_dir()));
     set("app_log_dir", path(&s.shared_dir().join("logs")));
