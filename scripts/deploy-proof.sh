@@ -35,7 +35,7 @@ install_quietly nginx pgbouncer redis-server pgbackrest postgresql openssl curl 
 connect_binary
 BENCH=${CONNECT_BENCH_BIN:-}
 if [ -z "$BENCH" ]; then
-  cargo build --quiet --bin connect-bench
+  cargo build --quiet -p connect-bench --bin connect-bench
   BENCH=$(realpath "${CARGO_TARGET_DIR:-target}/debug/connect-bench")
 fi
 

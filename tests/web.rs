@@ -581,3 +581,52 @@ async fn saved_programs_searches_and_the_calendar_have_a_page() {
     let other = person(&app.state, "park@example.com").await.get("/saved").await.text();
     assert!(other.contains("관심 공고 (0)") && !other.contains(title.get::<_, &str>(0)), "only one's own");
 }
+
+/// The admin console lists dead jobs with their last error and puts one back on its queue (or
+/// discards it); the API behind it refuses everyone but staff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_dead_jobs_and_puts_one_back() {
+    let app = app().await;
+    let scrape = connect::ingest::worker::SCRAPE_QUEUE;
+    let jobs = app.state.jobs.clone();
+    for source in ["nipa-board", "kocca-board"] {
+        jobs.enqueue(scrape, &connect::ingest::worker::scrape_job(source)).await.unwrap();
+    }
+    // A worker whose handler refuses every job: both are dead at once, with the error.
+    let client = redis::Client::open(common::redis_url()).unwrap();
+    let (_, reader) = queue::connect(&client, std::time::Duration::from_millis(100)).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(queue::Worker::new(jobs.clone(), reader).run(
+        scrape,
+        |_job: queue::Job| async { Err(queue::JobError::Fatal("robots.txt가 수집을 막았습니다".into())) },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    while jobs.stats(scrape).await.unwrap().dead < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+
+    let mut kim = person(&app.state, "kim.jobs@example.com").await;
+    assert_eq!(kim.get("/api/admin/jobs/dead").await.status, StatusCode::FORBIDDEN);
+    let mut staff = admin(&app, "ops@example.com").await;
+    let page = staff.get("/admin").await.text();
+    assert!(page.contains("실패한 작업") && page.contains("robots.txt가 수집을 막았습니다"), "{page}");
+    assert!(page.contains("nipa-board") && page.contains("/retry\""), "{page}");
+
+    let dead = staff.get("/api/admin/jobs/dead").await.json();
+    let ids: Vec<String> = dead.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2, "{dead}");
+    assert_eq!(dead[0]["queue"], "scrape");
+    let retried = staff.post(&format!("/api/admin/jobs/scrape/{}/retry", ids[0]), json!({})).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.text());
+    let again = staff.post(&format!("/api/admin/jobs/scrape/{}/retry", ids[0]), json!({})).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "a job is put back once");
+    let gone = staff.send(Method::DELETE, &format!("/api/admin/jobs/scrape/{}", ids[1]), None).await;
+    assert_eq!(gone.status, StatusCode::OK);
+    let stats = jobs.stats(scrape).await.unwrap();
+    assert_eq!((stats.pending, stats.dead), (1, 0), "{stats:?}");
+    assert_eq!(staff.post("/api/admin/jobs/elsewhere/x/retry", json!({})).await.status, StatusCode::BAD_REQUEST);
+}

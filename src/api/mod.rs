@@ -129,6 +129,9 @@ fn account_routes(state: &AppState) -> Router<AppState> {
             get(orgs::documents::list).post(orgs::documents::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/orgs/{id}/documents/{document}", get(orgs::documents::download).delete(orgs::documents::delete))
+        .route("/api/admin/jobs/dead", get(admin::jobs::list))
+        .route("/api/admin/jobs/{queue}/{id}/retry", post(admin::jobs::retry))
+        .route("/api/admin/jobs/{queue}/{id}", delete(admin::jobs::discard))
         .route("/api/admin/users", get(admin::users::list))
         .route("/api/admin/users/{id}", patch(admin::users::change_role))
         .route("/api/admin/organizations", get(admin::organizations::list))
