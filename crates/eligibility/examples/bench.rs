@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use eligibility::{
-    rank, AnnouncementKind, Catalogue, Bound, Certification, Constraint, Gate, LegalForm, OrgFacts, OrgKind, OrgType,
+    rank, AnnouncementKind, Bound, Catalogue, Certification, Constraint, Gate, LegalForm, OrgFacts, OrgKind, OrgType,
     ProgramFacts, Range, Rule, Scale, Span, Trl,
 };
 use normalize::{KsicCode, Region};

@@ -3,9 +3,10 @@
 //! Everything about a programme that does not depend on the organisation is worked out when the
 //! catalogue is built: its effective rules (coded fields added, administrators' rules replacing
 //! their kinds), the gating constraints grouped in report order, what 창업기업 means for it, its
-//! TRL ranges and preferred certifications, and the words of its title and text as interned ids.
-//! Judging an organisation then allocates nothing per programme: checks report only a
-//! [`Status`], the score adds points, keywords are binary searches. Korean reasons are written
+//! TRL ranges and preferred certifications, and the words of its title and text as interned ids,
+//! kept as an inverted index (word → programmes). Judging an organisation then allocates nothing
+//! per programme: its keywords' points come from their posting lists in one pass, checks report
+//! only a [`Status`], the score adds points. Korean reasons are written
 //! only for the verdicts that are kept ([`Catalogue::best`], [`Catalogue::explain`]), by
 //! [`super::evaluate`] itself, so they are the same bytes as before.
 
@@ -23,22 +24,33 @@ use crate::range::Range;
 use crate::tokens::{index_words, is_plain_word};
 use crate::verdict::Verdict;
 
-/// One programme, prepared.
+/// One programme, prepared. Its gating constraints and words live in the catalogue's arenas, so a
+/// pass over the catalogue reads memory in order.
 struct Prepared<'a> {
     facts: &'a ProgramFacts,
-    /// Gating constraints with their kind's position in [`ORDER`], sorted by it (stable, so a
-    /// kind's rules keep their order).
-    gating: Vec<(u8, Constraint)>,
+    /// In [`Catalogue::gating`]: constraints with their kind's position in [`ORDER`], sorted by
+    /// it (stable, so a kind's rules keep their order).
+    gating: Span,
     /// Applicant kinds named by gating target rules (an institution named there is exempt from
     /// company-only conditions).
     targeted: Vec<OrgType>,
     startup_months: Range<u32>,
     trl: Vec<Range<u8>>,
     preferred: Vec<Certification>,
-    /// Interned runs of the title and their stems, sorted.
-    title_words: Box<[u32]>,
-    /// The same for the text and tags.
-    rest_words: Box<[u32]>,
+    deadline: Option<NaiveDate>,
+}
+
+/// A stretch of an arena.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    fn of<T>(self, arena: &[T]) -> &[T] {
+        &arena[self.start as usize..(self.start + self.len) as usize]
+    }
 }
 
 /// How one programme came out for one organisation, without the words.
@@ -58,32 +70,44 @@ impl Judgement {
     }
 }
 
-/// A keyword of the organisation, looked up once per catalogue.
-enum Keyword {
-    /// A plain word: the interned id, or `None` when no programme has it.
-    Word(Option<u32>),
-    /// Several words or punctuation: searched in the text as [`super::evaluate`] does.
-    Text(String),
-}
-
 /// The organisation side, prepared once per catalogue.
 struct Applicant<'o> {
     org: &'o OrgFacts,
-    keywords: Vec<Keyword>,
+    /// Per programme, the keyword points of the organisation's plain-word keywords (12 for each in
+    /// the title, 6 for each only elsewhere, not yet capped); empty when none occurs anywhere.
+    plain_points: Vec<u16>,
+    /// Keywords of several words or with punctuation: searched in the text as
+    /// [`super::evaluate`] does (rare).
+    text_keywords: Vec<String>,
     institution: Option<OrgType>,
 }
 
 /// Programmes prepared for matching; borrows their facts.
 pub struct Catalogue<'a> {
-    words: HashMap<Box<str>, u32>,
+    /// Every word of the catalogue's texts (runs and their stems), interned.
+    interned: HashMap<Box<str>, u32>,
     programs: Vec<Prepared<'a>>,
+    gating: Vec<(u8, Constraint)>,
+    /// Per word id: the programmes (indices, ascending) with the word in their title.
+    in_title: Vec<Vec<u32>>,
+    /// Per word id: the programmes with the word in their text or tags but not their title.
+    elsewhere: Vec<Vec<u32>>,
 }
 
 impl<'a> Catalogue<'a> {
     pub fn new(programs: impl IntoIterator<Item = &'a ProgramFacts>) -> Catalogue<'a> {
-        let mut words = HashMap::new();
-        let programs = programs.into_iter().map(|p| prepare(p, &mut words)).collect();
-        Catalogue { words, programs }
+        let mut catalogue = Catalogue {
+            interned: HashMap::new(),
+            programs: Vec::new(),
+            gating: Vec::new(),
+            in_title: Vec::new(),
+            elsewhere: Vec::new(),
+        };
+        for p in programs {
+            let prepared = catalogue.prepare(p);
+            catalogue.programs.push(prepared);
+        }
+        catalogue
     }
 
     pub fn len(&self) -> usize {
@@ -99,17 +123,27 @@ impl<'a> Catalogue<'a> {
     }
 
     fn applicant<'o>(&self, org: &'o OrgFacts) -> Applicant<'o> {
-        let keywords = score::wanted_keywords(org)
-            .into_iter()
-            .map(|k| if is_plain_word(&k) { Keyword::Word(self.words.get(k.as_str()).copied()) } else { Keyword::Text(k) })
-            .collect();
-        Applicant { org, keywords, institution: membership::institution(org) }
+        let (plain, text_keywords): (Vec<String>, Vec<String>) =
+            score::wanted_keywords(org).into_iter().partition(|k| is_plain_word(k));
+        let mut plain_points = Vec::new();
+        for id in plain.iter().filter_map(|k| self.interned.get(k.as_str())) {
+            if plain_points.is_empty() {
+                plain_points = vec![0u16; self.programs.len()];
+            }
+            for &i in &self.in_title[*id as usize] {
+                plain_points[i as usize] += 12;
+            }
+            for &i in &self.elsewhere[*id as usize] {
+                plain_points[i as usize] += 6;
+            }
+        }
+        Applicant { org, plain_points, text_keywords, institution: membership::institution(org) }
     }
 
     /// Every programme judged for `org`, in catalogue order.
     pub fn judge_all(&self, org: &OrgFacts, today: NaiveDate) -> Vec<Judgement> {
         let applicant = self.applicant(org);
-        self.programs.iter().enumerate().map(|(i, p)| judge(&applicant, p, i, today)).collect()
+        self.programs.iter().enumerate().map(|(i, p)| self.judge(&applicant, p, i, today)).collect()
     }
 
     /// Every programme judged and ordered like [`super::rank`] (without the reasons).
@@ -140,7 +174,7 @@ impl<'a> Catalogue<'a> {
             .programs
             .iter()
             .enumerate()
-            .map(|(i, p)| judge(&applicant, p, i, today))
+            .map(|(i, p)| self.judge(&applicant, p, i, today))
             .filter(|j| j.gate_rank < 2 && wanted(j))
             .collect();
         if kept.len() > keep {
@@ -160,160 +194,153 @@ impl<'a> Catalogue<'a> {
     }
 }
 
-fn prepare<'a>(facts: &'a ProgramFacts, words: &mut HashMap<Box<str>, u32>) -> Prepared<'a> {
-    let extra = field_rules(facts);
-    let rules = effective_rules(facts, &extra);
-    let mut gating: Vec<(u8, Constraint)> = rules
-        .iter()
-        .filter(|r| gates(r))
-        .filter_map(|r| {
+impl<'a> Catalogue<'a> {
+    fn prepare(&mut self, facts: &'a ProgramFacts) -> Prepared<'a> {
+        let extra = field_rules(facts);
+        let rules = effective_rules(facts, &extra);
+        let start = self.gating.len();
+        self.gating.extend(rules.iter().filter(|r| gates(r)).filter_map(|r| {
             let at = ORDER.iter().position(|k| *k == r.constraint.kind())?;
             Some((at as u8, r.constraint.clone()))
-        })
-        .collect();
-    gating.sort_by_key(|(at, _)| *at);
-    let targeted = rules
-        .iter()
-        .filter(|r| gates(r))
-        .filter_map(|r| match &r.constraint {
-            Constraint::TargetTypes { any_of } => Some(any_of.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let startup_months = rules
-        .iter()
-        .filter(|r| gates(r))
-        .filter_map(|r| match &r.constraint {
-            Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
-            _ => None,
-        })
-        .reduce(|a, b| a.hull(&b))
-        .map(|m| Range { min: None, max: m.max })
-        .unwrap_or_else(membership::startup_default);
-    let trl = rules
-        .iter()
-        .filter_map(|r| match &r.constraint {
-            Constraint::Trl { levels } => Some(*levels),
-            _ => None,
-        })
-        .collect();
-    let preferred = rules
-        .iter()
-        .filter_map(|r| match &r.constraint {
-            Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let (title, rest) = score::keyword_texts(facts);
-    Prepared {
-        facts,
-        gating,
-        targeted,
-        startup_months,
-        trl,
-        preferred,
-        title_words: intern(&title, words),
-        rest_words: intern(&rest, words),
+        }));
+        self.gating[start..].sort_by_key(|(at, _)| *at);
+        let gating = Span { start: start as u32, len: (self.gating.len() - start) as u32 };
+        let targeted = rules
+            .iter()
+            .filter(|r| gates(r))
+            .filter_map(|r| match &r.constraint {
+                Constraint::TargetTypes { any_of } => Some(any_of.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let startup_months = rules
+            .iter()
+            .filter(|r| gates(r))
+            .filter_map(|r| match &r.constraint {
+                Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
+                _ => None,
+            })
+            .reduce(|a, b| a.hull(&b))
+            .map(|m| Range { min: None, max: m.max })
+            .unwrap_or_else(membership::startup_default);
+        let trl = rules
+            .iter()
+            .filter_map(|r| match &r.constraint {
+                Constraint::Trl { levels } => Some(*levels),
+                _ => None,
+            })
+            .collect();
+        let preferred = rules
+            .iter()
+            .filter_map(|r| match &r.constraint {
+                Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let (title, rest) = score::keyword_texts(facts);
+        let prepared = Prepared { facts, gating, targeted, startup_months, trl, preferred, deadline: facts.deadline };
+        self.index(&title, &rest);
+        prepared
     }
-}
 
-fn intern(text: &str, words: &mut HashMap<Box<str>, u32>) -> Box<[u32]> {
-    let mut ids = Vec::new();
-    index_words(text, |w| {
-        let next = words.len() as u32;
-        ids.push(*words.entry(w.into()).or_insert(next));
-    });
-    ids.sort_unstable();
-    ids.dedup();
-    ids.into_boxed_slice()
-}
+    /// Adds the programme being prepared (the next index) to the posting lists of its words.
+    fn index(&mut self, title: &str, rest: &str) {
+        let program = self.programs.len() as u32;
+        let mut ids = |text: &str| {
+            let mut ids = Vec::new();
+            index_words(text, |w| {
+                let next = self.interned.len() as u32;
+                ids.push(*self.interned.entry(w.into()).or_insert(next));
+            });
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let title = ids(title);
+        let rest = ids(rest);
+        self.in_title.resize_with(self.interned.len(), Vec::new);
+        self.elsewhere.resize_with(self.interned.len(), Vec::new);
+        for id in &title {
+            self.in_title[*id as usize].push(program);
+        }
+        for id in rest.iter().filter(|id| title.binary_search(id).is_err()) {
+            self.elsewhere[*id as usize].push(program);
+        }
+    }
 
-/// The gate and score of [`super::evaluate`], without a single message.
-fn judge(applicant: &Applicant, p: &Prepared, index: usize, today: NaiveDate) -> Judgement {
-    let org = applicant.org;
-    let at = Situation {
-        today,
-        institution_targeted: applicant.institution.is_some_and(|inst| p.targeted.contains(&inst)),
-        startup_months: p.startup_months,
-    };
-    let (mut failed, mut missing) = (false, false);
-    let (mut target, mut industry) = (Judged::Absent, Judged::Absent);
-    let mut rest = &p.gating[..];
-    while let Some((kind, _)) = rest.first() {
-        let n = rest.iter().take_while(|(k, _)| k == kind).count();
-        let (group, after) = rest.split_at(n);
-        rest = after;
-        // A kind passes when any rule passes, is unknown when any is unknown, else fails.
-        let mut unknown = false;
-        let mut passed = false;
-        for (_, c) in group {
-            match check::<Quick>(c, org, &at) {
-                Status::Pass => {
-                    passed = true;
-                    break;
+    /// The gate and score of [`super::evaluate`], without a single message.
+    fn judge(&self, applicant: &Applicant, p: &Prepared, index: usize, today: NaiveDate) -> Judgement {
+        let org = applicant.org;
+        let at = Situation {
+            today,
+            institution_targeted: applicant.institution.is_some_and(|inst| p.targeted.contains(&inst)),
+            startup_months: p.startup_months,
+        };
+        let (mut failed, mut missing) = (false, false);
+        let (mut target, mut industry) = (Judged::Absent, Judged::Absent);
+        let mut rest = p.gating.of(&self.gating);
+        while let Some((kind, _)) = rest.first() {
+            let n = rest.iter().take_while(|(k, _)| k == kind).count();
+            let (group, after) = rest.split_at(n);
+            rest = after;
+            // A kind passes when any rule passes, is unknown when any is unknown, else fails.
+            let mut unknown = false;
+            let mut passed = false;
+            for (_, c) in group {
+                match check::<Quick>(c, org, &at) {
+                    Status::Pass => {
+                        passed = true;
+                        break;
+                    }
+                    Status::Unknown => unknown = true,
+                    Status::Fail => {}
                 }
-                Status::Unknown => unknown = true,
-                Status::Fail => {}
+            }
+            let judged = if passed {
+                Judged::Passed
+            } else if unknown {
+                missing = true;
+                Judged::Unknown
+            } else {
+                failed = true;
+                Judged::Failed
+            };
+            match ORDER[usize::from(*kind)] {
+                "target_types" => target = judged,
+                "industries" => industry = judged,
+                _ => {}
             }
         }
-        let judged = if passed {
-            Judged::Passed
-        } else if unknown {
-            missing = true;
-            Judged::Unknown
+        let gate_rank = if failed {
+            2
+        } else if missing {
+            1
         } else {
-            failed = true;
-            Judged::Failed
+            0
         };
-        match ORDER[usize::from(*kind)] {
-            "target_types" => target = judged,
-            "industries" => industry = judged,
-            _ => {}
-        }
+        let points = self.keyword_points(applicant, p, index)
+            + score::industry_points(industry)
+            + score::trl_points(org, p.trl.iter())
+            + score::target_points(target)
+            + score::deadline_points(p.deadline, today)
+            + score::preferred_points(org, &p.preferred);
+        Judgement { index, gate_rank, score: points.min(100) }
     }
-    let gate_rank = if failed {
-        2
-    } else if missing {
-        1
-    } else {
-        0
-    };
-    let points = keyword_points(applicant, p)
-        + score::industry_points(industry)
-        + score::trl_points(org, p.trl.iter())
-        + score::target_points(target)
-        + score::deadline_points(p.facts.deadline, today)
-        + score::preferred_points(org, &p.preferred);
-    Judgement { index, gate_rank, score: points.min(100) }
-}
 
-fn keyword_points(applicant: &Applicant, p: &Prepared) -> u8 {
-    if applicant.keywords.is_empty() {
-        return 0;
-    }
-    let (mut in_title, mut elsewhere) = (0, 0);
-    // Texts for the rare keyword that is not one plain word, made once per programme.
-    let mut texts: Option<(String, String)> = None;
-    for k in &applicant.keywords {
-        let (title, rest) = match k {
-            Keyword::Word(None) => (false, false),
-            Keyword::Word(Some(id)) => {
-                let title = p.title_words.binary_search(id).is_ok();
-                (title, !title && p.rest_words.binary_search(id).is_ok())
+    fn keyword_points(&self, applicant: &Applicant, p: &Prepared, index: usize) -> u8 {
+        let mut points = u32::from(applicant.plain_points.get(index).copied().unwrap_or(0));
+        if !applicant.text_keywords.is_empty() {
+            let (title, rest) = score::keyword_texts(p.facts);
+            for k in &applicant.text_keywords {
+                if score::keyword_found(k, &title) {
+                    points += 12;
+                } else if score::keyword_found(k, &rest) {
+                    points += 6;
+                }
             }
-            Keyword::Text(k) => {
-                let (t, r) = texts.get_or_insert_with(|| score::keyword_texts(p.facts));
-                let title = score::keyword_found(k, t);
-                (title, !title && score::keyword_found(k, r))
-            }
-        };
-        if title {
-            in_title += 1;
-        } else if rest {
-            elsewhere += 1;
         }
+        points.min(u32::from(score::KEYWORDS_MAX)) as u8
     }
-    score::keyword_points(in_title, elsewhere)
 }

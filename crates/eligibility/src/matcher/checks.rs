@@ -294,21 +294,13 @@ fn industries<R: Report>(desc: &Desc, codes: &[normalize::KsicCode], org: &OrgFa
     let inside = org.industries.iter().any(|o| codes.iter().any(|c| c.contains(*o)));
     let coarser = org.industries.iter().any(|o| codes.iter().any(|c| o.contains(*c)));
     let mine = || {
-        org.industries
-            .iter()
-            .map(|c| format!("{}({})", c.industry().name(), c.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        org.industries.iter().map(|c| format!("{}({})", c.industry().name(), c.as_str())).collect::<Vec<_>>().join(", ")
     };
     match (required, inside, coarser) {
         (true, true, _) => R::pass(|| Some(format!("업종 조건 충족: {}", mine()))),
         (false, true, _) => R::fail(|| format!("{} 조건: 현재 {}", desc(), mine())),
         (_, false, true) => R::unknown(Field::Industries, || {
-            format!(
-                "업종을 세분류(KSIC 4~5자리)로 입력하면 '{}' 조건을 확인할 수 있습니다 (현재 {})",
-                desc(),
-                mine()
-            )
+            format!("업종을 세분류(KSIC 4~5자리)로 입력하면 '{}' 조건을 확인할 수 있습니다 (현재 {})", desc(), mine())
         }),
         (true, false, false) => R::fail(|| format!("{} 조건: 현재 {}", desc(), mine())),
         (false, false, false) => R::pass(|| None),

@@ -95,7 +95,8 @@ fn industries(rng: &mut Lcg) -> Vec<KsicCode> {
 }
 
 fn date(rng: &mut Lcg, from_year: i32, years: u64) -> NaiveDate {
-    NaiveDate::from_ymd_opt(from_year, 1, 1).expect("date") + chrono::Duration::days((rng.next() % (365 * years)) as i64)
+    NaiveDate::from_ymd_opt(from_year, 1, 1).expect("date")
+        + chrono::Duration::days((rng.next() % (365 * years)) as i64)
 }
 
 fn range_u32(rng: &mut Lcg, values: &[u32]) -> Range<u32> {
@@ -121,7 +122,15 @@ pub fn org(rng: &mut Lcg) -> OrgFacts {
     });
     let scales = if rng.chance(80) {
         rng.several(
-            &[Scale::Sme, Scale::SmallBusiness, Scale::Solo, Scale::Startup, Scale::PreStartup, Scale::Midsize, Scale::Large],
+            &[
+                Scale::Sme,
+                Scale::SmallBusiness,
+                Scale::Solo,
+                Scale::Startup,
+                Scale::PreStartup,
+                Scale::Midsize,
+                Scale::Large,
+            ],
             2,
         )
     } else {
@@ -166,10 +175,16 @@ fn constraint(rng: &mut Lcg) -> Constraint {
             pre_startup: rng.chance(40),
         },
         2 => Constraint::Revenue {
-            won: Range::at_most(Bound { value: *rng.pick(&[1_000_000_000i64, 5_000_000_000, 12_000_000_000]), inclusive: rng.chance(50) }),
+            won: Range::at_most(Bound {
+                value: *rng.pick(&[1_000_000_000i64, 5_000_000_000, 12_000_000_000]),
+                inclusive: rng.chance(50),
+            }),
         },
         3 => Constraint::Employees { count: range_u32(rng, &[5, 10, 50, 300]) },
-        4 => Constraint::Regions { any_of: rng.several(&[Region::Seoul, Region::Daejeon, Region::Busan, Region::Nationwide, Region::Gyeonggi], 3) },
+        4 => Constraint::Regions {
+            any_of: rng
+                .several(&[Region::Seoul, Region::Daejeon, Region::Busan, Region::Nationwide, Region::Gyeonggi], 3),
+        },
         5 => Constraint::OutsideRegions { none_of: vec![Region::Seoul, Region::Incheon, Region::Gyeonggi] },
         6 => Constraint::Industries { any_of: industries(rng) },
         7 => Constraint::ExcludedIndustries { none_of: industries(rng) },
@@ -187,9 +202,13 @@ fn constraint(rng: &mut Lcg) -> Constraint {
         }
         11 => {
             let lo = 1 + (rng.next() % 8) as u8;
-            Constraint::Trl { levels: Range::between(Bound::inclusive(lo), Bound::inclusive(lo + (rng.next() % 3) as u8)) }
+            Constraint::Trl {
+                levels: Range::between(Bound::inclusive(lo), Bound::inclusive(lo + (rng.next() % 3) as u8)),
+            }
         }
-        12 => Constraint::LegalForm { any_of: rng.several(&[LegalForm::Corporation, LegalForm::Individual, LegalForm::Institution], 2) },
+        12 => Constraint::LegalForm {
+            any_of: rng.several(&[LegalForm::Corporation, LegalForm::Individual, LegalForm::Institution], 2),
+        },
         _ => Constraint::Exclusion {
             exclusion: *rng.pick(&[
                 Exclusion::Large,
@@ -216,7 +235,8 @@ pub fn programme(rng: &mut Lcg, i: usize) -> ProgramFacts {
         .map(|_| {
             let c = constraint(rng);
             let confidence = *rng.pick(&[0.45f32, 0.5, 0.6, 0.75, 0.85, 0.9]);
-            let mut rule = Rule::text(c, confidence, "synthetic sentence of some length to be shortened when warned about it");
+            let mut rule =
+                Rule::text(c, confidence, "synthetic sentence of some length to be shortened when warned about it");
             if rng.chance(8) {
                 rule.provenance = Provenance::Admin { user_id: "7".into() };
             } else if rng.chance(20) {
@@ -231,7 +251,11 @@ pub fn programme(rng: &mut Lcg, i: usize) -> ProgramFacts {
         classification,
         rules,
         target_types: if rng.chance(30) { rng.several(&OrgType::ALL, 2) } else { vec![] },
-        regions: if rng.chance(30) { rng.several(&[Region::Seoul, Region::Busan, Region::Nationwide, Region::Daejeon], 2) } else { vec![] },
+        regions: if rng.chance(30) {
+            rng.several(&[Region::Seoul, Region::Busan, Region::Nationwide, Region::Daejeon], 2)
+        } else {
+            vec![]
+        },
         deadline: rng.some(85, |r| date(r, 2026, 1)),
         kind: *rng.pick(&[
             AnnouncementKind::Call,

@@ -50,4 +50,3 @@ pub fn sample() -> (Vec<OrgFacts>, Vec<ProgramFacts>) {
     programmes.extend((0..1000).map(|i| programme(&mut rng, i)));
     (orgs, programmes)
 }
-
