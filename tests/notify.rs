@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
+use chrono::Datelike;
 use common::browser::{person, user_id};
 use common::{record, TestApp};
 use connect::catalog::Clock;
@@ -270,7 +271,7 @@ async fn the_new_match_threshold_is_each_persons_own() {
 #[tokio::test]
 async fn top_matched_programs_get_deadline_reminders_too() {
     let app = TestApp::new().await;
-    let d3 = program_ending_in(&app, "tm3", "맞춤 공고 마감 사흘 전", 3).await;
+    program_ending_in(&app, "tm3", "맞춤 공고 마감 사흘 전", 3).await;
     let d7 = program_ending_in(&app, "tm7", "관심 없는 공고 마감 이레 전", 7).await;
     let d1 = program_ending_in(&app, "tm1", "저장하고 맞기도 한 공고", 1).await;
     let mut kim = person(&app.state, "matched@example.com").await;
@@ -299,7 +300,6 @@ async fn top_matched_programs_get_deadline_reminders_too() {
     assert!(bodies.iter().any(|b| b.starts_with("우리 기관에 맞는 공고의 접수 마감이 3일 남았습니다")), "{bodies:?}");
     assert!(bodies.iter().any(|b| b.starts_with("저장한 공고의 접수 마감이 1일 남았습니다")), "{bodies:?}");
     assert_eq!(kinds(&inbox, "deadline").len(), 2);
-    let _ = d3;
 }
 
 #[tokio::test]
@@ -329,7 +329,12 @@ async fn the_weekly_digest_goes_once_per_person_and_week() {
     );
     assert_eq!(a + b, 1, "two workers at once: one digest, and none for the person with nothing to read");
     let client = app.state.db.get().await.unwrap();
-    let later = now + chrono::Duration::hours(30);
+    // Later the same ISO week (its Monday 00:00 KST plus six days) is the same digest.
+    let kst = queue::kst();
+    let local = now.with_timezone(&kst);
+    let monday = local.date_naive() - chrono::Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    let later = monday.and_hms_opt(23, 0, 0).unwrap().and_local_timezone(kst).unwrap().with_timezone(&chrono::Utc)
+        + chrono::Duration::days(6);
     assert_eq!(connect::notify::digest::queue_digests(&**client, later, link).await.unwrap(), 0, "same ISO week");
 
     let accounts = app.state.accounts.clone();

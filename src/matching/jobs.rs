@@ -16,7 +16,7 @@ use eligibility::{Catalogue, OrgFacts};
 use tokio_postgres::types::Type;
 
 use super::store::{self, NewMatch, Stored};
-use super::{candidates, organizations, Candidate, KEPT_PER_ORGANIZATION};
+use super::{candidates, organizations, KEPT_PER_ORGANIZATION};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rematch {
@@ -31,37 +31,46 @@ const PROFILE_BATCH: i64 = 100;
 pub async fn rematch_pending(db: &Pool, today: NaiveDate) -> anyhow::Result<Rematch> {
     let mut done = Rematch::default();
     let mut client = db.get().await?;
-    // Saved profiles: the organisation against the whole open catalogue.
-    let mut catalogue: Option<Vec<Candidate>> = None;
-    loop {
-        let tx = client.transaction().await?;
-        let events = tx
-            .query_typed(
-                "SELECT id, subject_id FROM events
-                  WHERE kind = 'organization.profile_saved' AND handled_at IS NULL
-                  ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-                &[(&PROFILE_BATCH, Type::INT8)],
+    // Saved profiles: the organisation against the whole open catalogue, prepared once per run.
+    let pending: bool = client
+        .query_typed(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE kind = 'organization.profile_saved' AND handled_at IS NULL)",
+            &[],
+        )
+        .await?[0]
+        .get(0);
+    if pending {
+        let programs = candidates(&**client, today, None).await?;
+        let ids: Vec<i64> = programs.iter().map(|c| c.id).collect();
+        let catalogue = cpu(|| Catalogue::new(programs.iter().map(|c| &c.facts)));
+        loop {
+            let tx = client.transaction().await?;
+            let events = tx
+                .query_typed(
+                    "SELECT id, subject_id FROM events
+                      WHERE kind = 'organization.profile_saved' AND handled_at IS NULL
+                      ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                    &[(&PROFILE_BATCH, Type::INT8)],
+                )
+                .await?;
+            if events.is_empty() {
+                break;
+            }
+            let event_ids: Vec<i64> = events.iter().map(|r| r.get(0)).collect();
+            let mut org_ids: Vec<i64> = events.iter().map(|r| r.get(1)).collect();
+            org_ids.sort_unstable();
+            org_ids.dedup();
+            let orgs = organizations(&*tx, Some(&org_ids)).await?;
+            let rows = cpu(|| best_for(&catalogue, &ids, &orgs, today, |_| None));
+            done.created += store::replace_for_organizations(&*tx, &org_ids, &rows).await?;
+            done.organizations += orgs.len();
+            tx.execute_typed(
+                "UPDATE events SET handled_at = now() WHERE id = ANY($1)",
+                &[(&event_ids, Type::INT8_ARRAY)],
             )
             .await?;
-        if events.is_empty() {
-            break;
+            tx.commit().await?;
         }
-        let event_ids: Vec<i64> = events.iter().map(|r| r.get(0)).collect();
-        let mut org_ids: Vec<i64> = events.iter().map(|r| r.get(1)).collect();
-        org_ids.sort_unstable();
-        org_ids.dedup();
-        if catalogue.is_none() {
-            catalogue = Some(candidates(&*tx, today, None).await?);
-        }
-        let programs = catalogue.as_ref().expect("loaded above");
-        let orgs = organizations(&*tx, Some(&org_ids)).await?;
-        let rows = cpu(|| best_for(programs, &orgs, today, |_| None));
-        let written = store::replace_for_organizations(&*tx, &org_ids, &rows).await?;
-        done.created += written;
-        done.organizations += orgs.len();
-        tx.execute_typed("UPDATE events SET handled_at = now() WHERE id = ANY($1)", &[(&event_ids, Type::INT8_ARRAY)])
-            .await?;
-        tx.commit().await?;
     }
 
     // Catalogue changes: the changed programs against every organisation.
@@ -79,7 +88,11 @@ pub async fn rematch_pending(db: &Pool, today: NaiveDate) -> anyhow::Result<Rema
         let orgs = organizations(&*tx, None).await?;
         // The rank each organisation's last kept match has among programs that did not change.
         let limits = store::thresholds(&*tx, &changed, KEPT_PER_ORGANIZATION).await?;
-        let rows = cpu(|| best_for(&open, &orgs, today, |org| limits.get(&org).copied()));
+        let ids: Vec<i64> = open.iter().map(|c| c.id).collect();
+        let rows = cpu(|| {
+            let catalogue = Catalogue::new(open.iter().map(|c| &c.facts));
+            best_for(&catalogue, &ids, &orgs, today, |org| limits.get(&org).copied())
+        });
         // Written first, so that `upsert` tells which pairs are new; then what is no longer kept
         // goes: changed programs that closed or fell out, and whatever the new ones pushed past
         // the limit.
@@ -112,23 +125,22 @@ pub async fn rematch_pending(db: &Pool, today: NaiveDate) -> anyhow::Result<Rema
 }
 
 /// For each organisation, its best [`KEPT_PER_ORGANIZATION`] eligible or conditional programs of
-/// `programs` that rank before `limit(org)` (gate rank, score, program id) when it has one, as rows
-/// to store. Organisations are shared out over the machine's cores.
+/// `catalogue` (whose program ids are `ids`) that rank before `limit(org)` (gate rank, score,
+/// program id) when it has one, as rows to store. Organisations are shared out over the machine's
+/// cores.
 fn best_for(
-    programs: &[Candidate],
+    catalogue: &Catalogue,
+    ids: &[i64],
     orgs: &[(i64, OrgFacts)],
     today: NaiveDate,
     limit: impl Fn(i64) -> Option<(u8, u8, i64)> + Sync,
 ) -> Vec<Stored> {
-    let catalogue = Catalogue::new(programs.iter().map(|c| &c.facts));
-    let ids: Vec<i64> = programs.iter().map(|c| c.id).collect();
     let per_org = parallel(orgs, |(org_id, facts)| {
         let limit = limit(*org_id);
         catalogue
             .best_where(facts, today, KEPT_PER_ORGANIZATION, |j| {
                 limit.is_none_or(|(gate, score, program)| {
-                    (j.gate_rank, std::cmp::Reverse(j.score), ids[j.index])
-                        < (gate, std::cmp::Reverse(score), program)
+                    (j.gate_rank, std::cmp::Reverse(j.score), ids[j.index]) < (gate, std::cmp::Reverse(score), program)
                 })
             })
             .into_iter()

@@ -58,8 +58,8 @@ pub async fn replace_for_organizations<C: GenericClient>(
     Ok(rows.len() as u64)
 }
 
-/// Inserts or updates `rows` in statements of [`CHUNK`] rows; returns the (organisation, program)
-/// pairs that did not exist before.
+/// Inserts or updates `rows` in statements of [`CHUNK`] rows (an unchanged verdict is not written
+/// again); returns the (organisation, program) pairs that did not exist before.
 pub async fn upsert<C: GenericClient>(client: &C, rows: &[Stored]) -> Result<Vec<(i64, i64)>, tokio_postgres::Error> {
     let mut created = Vec::new();
     for chunk in rows.chunks(CHUNK) {
@@ -77,6 +77,8 @@ pub async fn upsert<C: GenericClient>(client: &C, rows: &[Stored]) -> Result<Vec
                  ON CONFLICT (organization_id, program_id) DO UPDATE
                     SET gate = EXCLUDED.gate, score = EXCLUDED.score, verdict = EXCLUDED.verdict,
                         matcher_version = EXCLUDED.matcher_version, computed_at = now()
+                  WHERE (matches.gate, matches.score, matches.verdict, matches.matcher_version)
+                        IS DISTINCT FROM (EXCLUDED.gate, EXCLUDED.score, EXCLUDED.verdict, EXCLUDED.matcher_version)
                  RETURNING organization_id, program_id, xmax = 0",
                 &[
                     (&orgs, Type::INT8_ARRAY),
@@ -131,7 +133,11 @@ pub enum Of<'a> {
 
 /// Removes the matches of some programs or organisations that are not among `kept` pairs (they
 /// became ineligible or fell out of their organisation's best).
-pub async fn remove_unkept<C: GenericClient>(client: &C, of: Of<'_>, kept: &[Stored]) -> Result<u64, tokio_postgres::Error> {
+pub async fn remove_unkept<C: GenericClient>(
+    client: &C,
+    of: Of<'_>,
+    kept: &[Stored],
+) -> Result<u64, tokio_postgres::Error> {
     let (column, ids) = match of {
         Of::Programs(ids) => ("program_id", ids),
         Of::Organizations(ids) => ("organization_id", ids),
