@@ -75,7 +75,7 @@ fn profile(rng: &mut Lcg) -> (&'static str, serde_json::Value) {
         );
     }
     const SCALES: &[&[&str]] = &[&["sme"], &["sme", "startup"], &["small_business"], &["startup"], &["midsize"]];
-    let scales: &[&str] = *rng.pick(SCALES);
+    let scales: &[&str] = rng.pick::<&[&str]>(SCALES);
     let mut p = serde_json::json!({
         "scales": scales,
         "locations": [{"kind": "headquarters", "region": rng.pick(Region::all_sido()).as_str()}],

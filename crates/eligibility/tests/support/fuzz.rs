@@ -91,7 +91,7 @@ const INDUSTRIES: &[&str] = &["C", "J", "58222", "26111", "62010", "10", "582", 
 
 fn industries(rng: &mut Lcg) -> Vec<KsicCode> {
     let n = 1 + rng.next() % 2;
-    (0..n).map(|_| KsicCode::parse(*rng.pick(INDUSTRIES)).expect("known code")).collect()
+    (0..n).map(|_| KsicCode::parse(rng.pick::<&str>(INDUSTRIES)).expect("known code")).collect()
 }
 
 fn date(rng: &mut Lcg, from_year: i32, years: u64) -> NaiveDate {
