@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
+use chrono::Datelike;
 use common::browser::{person, user_id};
 use common::{record, TestApp};
 use connect::catalog::Clock;
@@ -175,4 +176,197 @@ async fn savers_are_told_when_a_deadline_changes() {
         .unwrap()
         .get(0);
     assert_eq!(keys as usize, changed.len(), "each change told once");
+}
+
+async fn org(browser: &mut common::browser::Browser, name: &str) -> i64 {
+    let body = json!({"kind": "company", "name": name, "profile": {
+        "scales": ["sme"], "established_on": "2020-03-02", "locations": [{"kind": "headquarters", "region": "seoul"}]
+    }});
+    let response = browser.post("/api/orgs", body).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+    response.json()["id"].as_i64().unwrap()
+}
+
+async fn set_min_score(browser: &mut common::browser::Browser, score: i64) -> common::browser::Response {
+    browser
+        .send(
+            Method::PUT,
+            "/api/me/notification-settings",
+            Some(json!([{"kind": "new_match", "mail": true, "in_app": true, "min_score": score}])),
+        )
+        .await
+}
+
+async fn rematch(app: &TestApp) {
+    connect::matching::jobs::rematch_pending(&app.state.db, Clock::now().today()).await.unwrap();
+}
+
+fn kinds(inbox: &serde_json::Value, kind: &str) -> Vec<String> {
+    inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == kind)
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_new_match_threshold_is_each_persons_own() {
+    let app = TestApp::new().await;
+    let mut kim = person(&app.state, "threshold@example.com").await;
+    let settings = kim.get("/api/me/notification-settings").await.json();
+    let new_match = settings.as_array().unwrap().iter().find(|s| s["kind"] == "new_match").unwrap().clone();
+    assert_eq!(new_match["min_score"], 70, "the default: {settings}");
+    assert!(settings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] != "new_match")
+        .all(|s| s.get("min_score").is_none()));
+    for bad in [101, -1] {
+        let refused = set_min_score(&mut kim, bad).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(refused.json()["error"]["parameter"], "min_score");
+    }
+    let wrong_kind = kim
+        .send(
+            Method::PUT,
+            "/api/me/notification-settings",
+            Some(json!([{"kind": "deadline", "mail": true, "in_app": true, "min_score": 50}])),
+        )
+        .await;
+    assert_eq!(wrong_kind.status, StatusCode::BAD_REQUEST);
+    let set = set_min_score(&mut kim, 30).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    // A later change of the channels alone keeps the threshold.
+    let channels = kim
+        .send(
+            Method::PUT,
+            "/api/me/notification-settings",
+            Some(json!([{"kind": "new_match", "mail": false, "in_app": true}])),
+        )
+        .await
+        .json();
+    let new_match = channels.as_array().unwrap().iter().find(|s| s["kind"] == "new_match").unwrap().clone();
+    assert_eq!((new_match["min_score"].clone(), new_match["mail"].clone()), (json!(30), json!(false)));
+
+    // Two organisations match the same new program with the same score (no rules: about 40
+    // points); only the person whose threshold is below it is told.
+    let mut lee = person(&app.state, "default-threshold@example.com").await;
+    org(&mut kim, "김컴퍼니").await;
+    org(&mut lee, "이컴퍼니").await;
+    rematch(&app).await;
+    program_ending_in(&app, "nm1", "누구나 신청하는 지원사업", 40).await;
+    rematch(&app).await;
+    let score = kim.get("/api/matches").await.json()["items"][0]["score"].as_i64().unwrap();
+    assert!((30..70).contains(&score), "{score}");
+    assert_eq!(
+        kinds(&kim.get("/api/me/notifications").await.json(), "new_match"),
+        ["새 맞춤 공고: 누구나 신청하는 지원사업"]
+    );
+    assert!(kinds(&lee.get("/api/me/notifications").await.json(), "new_match").is_empty());
+}
+
+#[tokio::test]
+async fn top_matched_programs_get_deadline_reminders_too() {
+    let app = TestApp::new().await;
+    program_ending_in(&app, "tm3", "맞춤 공고 마감 사흘 전", 3).await;
+    let d7 = program_ending_in(&app, "tm7", "관심 없는 공고 마감 이레 전", 7).await;
+    let d1 = program_ending_in(&app, "tm1", "저장하고 맞기도 한 공고", 1).await;
+    let mut kim = person(&app.state, "matched@example.com").await;
+    org(&mut kim, "마감컴퍼니").await;
+    rematch(&app).await;
+    let today = Clock::now().today();
+    let pool = app.state.db.get().await.unwrap();
+    // Below the default threshold of 70: no reminder for a merely matched program.
+    assert_eq!(connect::notify::reminders::queue_deadlines(&**pool, today).await.unwrap(), 0);
+    set_min_score(&mut kim, 20).await;
+    let dismissed =
+        kim.send(Method::PUT, &format!("/api/matches/{d7}/status"), Some(json!({"status": "dismissed"}))).await;
+    assert_eq!(dismissed.status, StatusCode::OK, "{}", dismissed.text());
+    kim.send(Method::PUT, &format!("/api/me/saved/{d1}"), None).await;
+    let runs = (0..3).map(|_| {
+        let db = app.state.db.clone();
+        async move {
+            let client = db.get().await.unwrap();
+            connect::notify::reminders::queue_deadlines(&**client, today).await.unwrap()
+        }
+    });
+    let created: usize = futures::future::join_all(runs).await.into_iter().sum();
+    assert_eq!(created, 2, "D-3 matched and D-1 saved (and matched: one reminder); the dismissed D-7 none");
+    let inbox = kim.get("/api/me/notifications").await.json();
+    let bodies: Vec<&str> = inbox.as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert!(bodies.iter().any(|b| b.starts_with("우리 기관에 맞는 공고의 접수 마감이 3일 남았습니다")), "{bodies:?}");
+    assert!(bodies.iter().any(|b| b.starts_with("저장한 공고의 접수 마감이 1일 남았습니다")), "{bodies:?}");
+    assert_eq!(kinds(&inbox, "deadline").len(), 2);
+}
+
+#[tokio::test]
+async fn the_weekly_digest_goes_once_per_person_and_week() {
+    let (app, sink) = app_with_mail().await;
+    let soon = program_ending_in(&app, "wd1", "이번 주 마감 바우처", 5).await;
+    program_ending_in(&app, "wd2", "새로 맞는 R&D 과제", 10).await;
+    let mut kim = person(&app.state, "digest@example.com").await;
+    let _quiet = person(&app.state, "nothing-to-say@example.com").await;
+    sink.wait_for(2, Duration::from_secs(10)).await; // the verification mails
+    org(&mut kim, "요약컴퍼니").await;
+    rematch(&app).await;
+    set_min_score(&mut kim, 20).await;
+    kim.send(Method::PUT, &format!("/api/me/saved/{soon}"), None).await;
+
+    let now = chrono::Utc::now();
+    let link = |p: &str| format!("https://connect.test{p}");
+    let (a, b) = tokio::join!(
+        async {
+            let client = app.state.db.get().await.unwrap();
+            connect::notify::digest::queue_digests(&**client, now, link).await.unwrap()
+        },
+        async {
+            let client = app.state.db.get().await.unwrap();
+            connect::notify::digest::queue_digests(&**client, now, link).await.unwrap()
+        }
+    );
+    assert_eq!(a + b, 1, "two workers at once: one digest, and none for the person with nothing to read");
+    let client = app.state.db.get().await.unwrap();
+    // Later the same ISO week (its Monday 00:00 KST plus six days) is the same digest.
+    let kst = queue::kst();
+    let local = now.with_timezone(&kst);
+    let monday = local.date_naive() - chrono::Duration::days(i64::from(local.weekday().num_days_from_monday()));
+    let later = monday.and_hms_opt(23, 0, 0).unwrap().and_local_timezone(kst).unwrap().with_timezone(&chrono::Utc)
+        + chrono::Duration::days(6);
+    assert_eq!(connect::notify::digest::queue_digests(&**client, later, link).await.unwrap(), 0, "same ISO week");
+
+    let accounts = app.state.accounts.clone();
+    let (x, y) = tokio::join!(
+        connect::notify::deliver::send_pending(&app.state.db, &accounts, 50),
+        connect::notify::deliver::send_pending(&app.state.db, &accounts, 50)
+    );
+    assert_eq!(x.unwrap().sent + y.unwrap().sent, 1);
+    let mails = sink.wait_for(3, Duration::from_secs(10)).await;
+    let digest = &mails[2];
+    assert_eq!(digest.subject().as_deref(), Some("[Connect] 주간 요약: 새 맞춤 공고 2건, 마감 임박 2건"));
+    let text = digest.text_body().unwrap();
+    assert!(text.contains("■ 이번 주 새 맞춤 공고 (2건)") && text.contains("새로 맞는 R&D 과제 (적합도"), "{text}");
+    assert!(text.contains("- 이번 주 마감 바우처 (마감 ") && text.contains("저장한 공고)"), "{text}");
+    assert!(text.contains("맞춤 공고)"), "a matched program's deadline: {text}");
+    assert!(text.contains(&format!("https://connect.test/programs/{soon}")), "{text}");
+    let html = digest.html_body().unwrap();
+    assert!(html.contains("새로 맞는 R&amp;D 과제") && html.contains("수신 거부"), "{html}");
+    assert_eq!(kinds(&kim.get("/api/me/notifications").await.json(), "digest").len(), 1);
+
+    // One click stops digest mails (only those); next week's digest (the matched program's
+    // deadline is still ahead) is in the app only.
+    let unsubscribe = digest.header("List-Unsubscribe").unwrap();
+    assert!(unsubscribe.contains(".digest."), "{unsubscribe}");
+    let path = unsubscribe.trim_matches(['<', '>']).trim_start_matches("https://connect.test").to_string();
+    let mut mail_client = common::browser::Browser::new(&app.state, "10.9.0.3");
+    assert_eq!(mail_client.send(Method::POST, &path, None).await.status, StatusCode::OK);
+    let next_week = now + chrono::Duration::days(7);
+    assert_eq!(connect::notify::digest::queue_digests(&**client, next_week, link).await.unwrap(), 1);
+    assert_eq!(connect::notify::deliver::send_pending(&app.state.db, &accounts, 50).await.unwrap().sent, 0);
+    assert_eq!(kinds(&kim.get("/api/me/notifications").await.json(), "digest").len(), 2);
+    let settings = kim.get("/api/me/notification-settings").await.json();
+    assert!(settings.as_array().unwrap().iter().any(|s| s["kind"] == "digest" && s["mail"] == false));
+    assert!(settings.as_array().unwrap().iter().any(|s| s["kind"] == "deadline" && s["mail"] == true));
 }

@@ -443,15 +443,20 @@ fn toml_inline(value: &serde_json::Value) -> String {
 }
 
 /// A migrated database of this run, dropped at the end.
-struct ScratchDb {
+pub(crate) struct ScratchDb {
     admin: String,
     name: String,
-    config: DatabaseConfig,
+    pub(crate) config: DatabaseConfig,
 }
 
 impl ScratchDb {
     async fn create(admin: &str, pool_size: usize) -> Result<ScratchDb> {
-        let name = format!("connect_bench_ingest_{}", std::process::id());
+        Self::named(admin, pool_size, "ingest").await
+    }
+
+    /// A scratch database `connect_bench_<label>_<pid>`.
+    pub(crate) async fn named(admin: &str, pool_size: usize, label: &str) -> Result<ScratchDb> {
+        let name = format!("connect_bench_{label}_{}", std::process::id());
         let (client, conn) = tokio_postgres::connect(admin, tokio_postgres::NoTls)
             .await
             .with_context(|| format!("connecting to {admin}"))?;
@@ -472,7 +477,7 @@ impl ScratchDb {
         Ok(db)
     }
 
-    async fn drop_now(&self) {
+    pub(crate) async fn drop_now(&self) {
         if let Ok((client, conn)) = tokio_postgres::connect(&self.admin, tokio_postgres::NoTls).await {
             tokio::spawn(conn);
             let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);

@@ -12,6 +12,8 @@
 //!   fixtures (see [`ingest`]).
 //! - `ingest`: one scrape cycle of 500 sources against a loopback fixture site
 //!   with production politeness, into a scratch database (see [`ingest`]).
+//! - `rematch`: the worker's matching job with 10,000 organisations — a full
+//!   re-match and a catalogue refresh — in a scratch database (see [`rematch`]).
 //!
 //! ```text
 //! connect-bench paths --out mix.txt --count 400 --seed 1
@@ -21,6 +23,7 @@
 //!     --cacert cert.pem --paths mix.txt --rate 200 --timeline t.txt   # until SIGTERM
 //! connect-bench parse --iterations 200
 //! connect-bench ingest --sources 500 --hosts 25 --concurrency 8 --latency-ms 100
+//! connect-bench rematch --orgs 10000 --programs 20000 --changed 1000
 //! ```
 //!
 //! `http` exits 0 on success, 1 when errors (non-2xx + transport, warm-up
@@ -32,6 +35,7 @@ mod ingest;
 mod load;
 mod paths;
 mod rate;
+mod rematch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +61,8 @@ enum Cmd {
     Parse(ingest::ParseArgs),
     /// One scrape cycle of many sources against a loopback fixture site, production politeness.
     Ingest(ingest::IngestArgs),
+    /// The worker's re-match job at scale: a full re-match and a catalogue refresh.
+    Rematch(rematch::RematchArgs),
     /// Write a query-mix file for the programs search endpoint.
     Paths {
         /// Output file (one request path per line).
@@ -101,6 +107,11 @@ fn run() -> Result<ExitCode> {
         Cmd::Ingest(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(ingest::ingest(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Rematch(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(rematch::rematch(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Paths { out, count, seed, endpoint } => {

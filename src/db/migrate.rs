@@ -25,6 +25,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { name: "0007_notifications.sql", sql: include_str!("../../migrations/0007_notifications.sql") },
     Migration { name: "0008_matching.sql", sql: include_str!("../../migrations/0008_matching.sql") },
     Migration { name: "0009_detail_checks.sql", sql: include_str!("../../migrations/0009_detail_checks.sql") },
+    Migration {
+        name: "0010_notification_threshold_digest.sql",
+        sql: include_str!("../../migrations/0010_notification_threshold_digest.sql"),
+    },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

@@ -13,7 +13,7 @@ pub mod jobs;
 pub mod store;
 
 use chrono::NaiveDate;
-use eligibility::{AnnouncementKind, Gate, OrgFacts, ProgramFacts, Rule, Verdict};
+use eligibility::{AnnouncementKind, Gate, OrgFacts, ProgramFacts, Rule};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
@@ -153,17 +153,6 @@ pub async fn organizations<C: GenericClient>(
         .collect())
 }
 
-/// The verdicts worth keeping for one organisation: eligible and conditional, best first.
-pub fn best(org: &OrgFacts, programs: &[Candidate], today: NaiveDate, keep: usize) -> Vec<(i64, Verdict)> {
-    let facts: Vec<ProgramFacts> = programs.iter().map(|c| c.facts.clone()).collect();
-    eligibility::rank(org, &facts, today)
-        .into_iter()
-        .filter(|(_, v)| !matches!(v.gate, Gate::Ineligible { .. }))
-        .take(keep)
-        .map(|(i, v)| (programs[i].id, v))
-        .collect()
-}
-
 /// The organisation shape `connect match` reads (the API's: kind and profile).
 #[derive(serde::Deserialize)]
 struct ProfileFile {
@@ -181,7 +170,7 @@ pub async fn explain<C: GenericClient>(client: &C, json: &str, limit: usize, all
     let profile = file.profile.validate(today).map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
     let org = facts::org_facts(file.kind, &profile);
     let programs = candidates(client, today, None).await?;
-    let facts: Vec<ProgramFacts> = programs.iter().map(|c| c.facts.clone()).collect();
+    let catalogue = eligibility::Catalogue::new(programs.iter().map(|c| &c.facts));
     let mut out = String::new();
     writeln!(
         out,
@@ -192,20 +181,24 @@ pub async fn explain<C: GenericClient>(client: &C, json: &str, limit: usize, all
         eligibility::MATCHER_VERSION
     )?;
     let mut shown = 0;
-    for (i, verdict) in eligibility::rank(&org, &facts, today) {
+    for judged in catalogue.rank(&org, today) {
+        if judged.gate_rank == 2 && !all {
+            continue;
+        }
+        if shown == limit {
+            break;
+        }
+        let i = judged.index;
+        let verdict = catalogue.explain(&org, i, today);
         let gate = match &verdict.gate {
             Gate::Eligible => "지원 가능".to_string(),
             Gate::Conditional { missing } => {
                 format!("조건부 ({})", missing.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; "))
             }
-            Gate::Ineligible { failed } if all => {
+            Gate::Ineligible { failed } => {
                 format!("지원 불가 ({})", failed.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("; "))
             }
-            Gate::Ineligible { .. } => continue,
         };
-        if shown == limit {
-            break;
-        }
         shown += 1;
         writeln!(out, "\n#{} {} [{}점] {}", programs[i].id, programs[i].facts.title, verdict.score, gate)?;
         for reason in &verdict.reasons {

@@ -26,7 +26,7 @@ pub async fn send_pending(db: &Pool, accounts: &Accounts, batch: i64) -> anyhow:
                               AND (mail_claimed_at IS NULL OR mail_claimed_at < now() - interval '10 minutes')
                             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
               RETURNING n.id, n.user_id, n.kind, n.title, n.body, n.link,
-                        (SELECT email FROM users u WHERE u.id = n.user_id)",
+                        (SELECT email FROM users u WHERE u.id = n.user_id), n.body_html",
             &[(&batch, Type::INT8), (&MAX_ATTEMPTS, Type::INT4)],
         )
         .await?;
@@ -35,6 +35,7 @@ pub async fn send_pending(db: &Pool, accounts: &Accounts, batch: i64) -> anyhow:
         let (id, user_id, kind): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
         let (title, body, link, email): (String, String, Option<String>, Option<String>) =
             (row.get(3), row.get(4), row.get(5), row.get(6));
+        let html: Option<String> = row.get(7);
         let kind = Kind::parse(&kind).unwrap_or(Kind::Deadline);
         let Some(email) = email else {
             // The person left or has no address: nothing to send, ever.
@@ -43,7 +44,8 @@ pub async fn send_pending(db: &Pool, accounts: &Accounts, batch: i64) -> anyhow:
                 .await?;
             continue;
         };
-        let message = compose(accounts, user_id, kind, &email, &title, &body, link.as_deref());
+        let content = Content { title: &title, body: &body, link: link.as_deref(), html: html.as_deref() };
+        let message = compose(accounts, user_id, kind, &email, &content);
         let sent = match &accounts.mailer {
             Some(mailer) => mailer.send(&message).await.map_err(|e| e.to_string()),
             None => Err("SMTP_URL is not set".into()),
@@ -70,15 +72,17 @@ pub async fn send_pending(db: &Pool, accounts: &Accounts, batch: i64) -> anyhow:
     Ok(delivery)
 }
 
-fn compose(
-    accounts: &Accounts,
-    user_id: i64,
-    kind: Kind,
-    to: &str,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-) -> mail::Message {
+/// What a notification says.
+struct Content<'a> {
+    title: &'a str,
+    body: &'a str,
+    link: Option<&'a str>,
+    /// The HTML body, escaped already; `None`: `body` in one paragraph.
+    html: Option<&'a str>,
+}
+
+fn compose(accounts: &Accounts, user_id: i64, kind: Kind, to: &str, content: &Content) -> mail::Message {
+    let Content { title, body, link, html: body_html } = *content;
     let config = &accounts.config;
     let link = link.map(|l| config.link(l));
     let token = unsubscribe::token(&accounts.jwt_secret, user_id, kind);
@@ -95,10 +99,10 @@ fn compose(
         .unwrap_or_default();
     let html = format!(
         r#"<!doctype html><html lang="ko"><body style="font-family:sans-serif;line-height:1.6">
-<h1 style="font-size:18px">{}</h1><p>{}</p>{button}
+<h1 style="font-size:18px">{}</h1>{}{button}
 <hr><p style="font-size:12px;color:#555">Connect {} · <a href="{}">수신 거부</a></p></body></html>"#,
         escape(title),
-        escape(body),
+        body_html.map_or_else(|| format!("<p>{}</p>", escape(body)), str::to_string),
         kind.label_ko(),
         escape(&unsubscribe)
     );

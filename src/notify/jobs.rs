@@ -1,6 +1,7 @@
 //! The worker's jobs for people, on the `notify` queue: `reminders` once every KST morning (09:00),
-//! `deliver` every minute, and `rematch` (keeping stored matches current) every minute. All are
-//! idempotent: reminders by their keys, delivery by claims, matching by its events and cursor.
+//! `digest` every Monday at 09:00 KST, `deliver` every minute, and `rematch` (keeping stored
+//! matches current) every minute. All are idempotent: reminders and digests by their keys,
+//! delivery by claims, matching by its events and cursor.
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ pub fn schedule(scheduler: Scheduler) -> anyhow::Result<Scheduler> {
         JobSpec::new(kind, serde_json::json!({})).idempotency_key(format!("notify:{kind}")).max_attempts(3)
     };
     let scheduler = scheduler.add("notify-reminders", "0 0 9 * * *", NOTIFY_QUEUE, job("reminders"))?;
+    let scheduler = scheduler.add("notify-digest", "0 0 9 * * Mon", NOTIFY_QUEUE, job("digest"))?;
     let scheduler = scheduler.add("notify-deliver", "0 * * * * *", NOTIFY_QUEUE, job("deliver"))?;
     Ok(scheduler.add("matching-rematch", "30 * * * * *", NOTIFY_QUEUE, job("rematch"))?)
 }
@@ -38,6 +40,16 @@ impl Handler for NotifyJobs {
                     .await
                     .map_err(|e| retry(e.into()))?;
                 tracing::info!(created, "deadline reminders queued");
+                drop(client);
+                self.deliver().await.map_err(retry)
+            }
+            "digest" => {
+                let client = self.db.get().await.map_err(|e| retry(e.into()))?;
+                let config = &self.accounts.config;
+                let created = super::digest::queue_digests(&**client, chrono::Utc::now(), |p| config.link(p))
+                    .await
+                    .map_err(|e| retry(e.into()))?;
+                tracing::info!(created, "weekly digests queued");
                 drop(client);
                 self.deliver().await.map_err(retry)
             }

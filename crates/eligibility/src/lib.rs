@@ -4,7 +4,8 @@
 //!   with its sentence, provenance and confidence.
 //! - [`matcher`] checks an organisation's [`OrgFacts`] against a programme's [`ProgramFacts`]
 //!   and returns a [`Verdict`]: a gate (eligible / conditional on missing facts / ineligible,
-//!   each reason in Korean) and a deterministic score.
+//!   each reason in Korean) and a deterministic score. [`Catalogue`] prepares many programmes
+//!   once and ranks organisations against them without writing reasons nobody reads.
 //!
 //! `RULES.md` beside this crate lists every rule for users.
 
@@ -21,7 +22,7 @@ pub mod verdict;
 pub use constraint::{AnnouncementKind, Certification, Constraint, Exclusion, LegalForm, Provenance, Rule};
 pub use extract::{classify_kind, from_structured, from_text, Source, StructuredFields};
 pub use facts::{CeoAgeBracket, OrgFacts, OrgKind, ProgramFacts, Scale, Span, Trl};
-pub use matcher::{evaluate, rank, MATCHER_VERSION};
+pub use matcher::{evaluate, rank, Catalogue, Judgement, MATCHER_VERSION};
 pub use org_type::OrgType;
 pub use range::{Bound, Range};
 pub use verdict::{Field, Gate, MissingField, Reason, Verdict};

@@ -157,6 +157,41 @@ pub fn text_has_word(text: &str, keyword: &str) -> bool {
     false
 }
 
+/// The runs of `text`: maximal stretches of word characters of one script, in order. A word of
+/// [`tokenize`] is a run without its leading and trailing `&`.
+pub fn runs(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.char_indices().find(|(_, c)| is_word_char(*c))?.0;
+        let run = &rest[start..];
+        let s = script(run.chars().next()?);
+        let end = run.char_indices().find(|(_, c)| !is_word_char(*c) || script(*c) != s).map_or(run.len(), |(i, _)| i);
+        rest = &run[end..];
+        Some(&run[..end])
+    })
+}
+
+/// Whether `keyword` is one plain word: word characters of one script, no `&`. For such a
+/// keyword [`text_has_word`] is true exactly when some run of the text, or the stem of a run
+/// (trailing `&` removed), equals it; so a text's runs and their stems can be indexed once.
+pub fn is_plain_word(keyword: &str) -> bool {
+    let mut chars = keyword.chars();
+    let Some(first) = chars.next() else { return false };
+    let s = script(first);
+    first != '&' && is_word_char(first) && chars.all(|c| c != '&' && is_word_char(c) && script(c) == s)
+}
+
+/// The words a text can match a plain keyword by: each run, and its stem.
+pub fn index_words(text: &str, mut add: impl FnMut(&str)) {
+    for run in runs(text) {
+        add(run);
+        let stemmed = stem(run.trim_end_matches('&'));
+        if stemmed != run {
+            add(&stemmed);
+        }
+    }
+}
+
 /// Whether `keyword` (one or more words) occurs in `tokens` as whole words.
 pub fn contains_keyword(tokens: &[Token], keyword: &str) -> bool {
     let wanted = tokenize(keyword);
@@ -213,6 +248,34 @@ mod tests {
         assert!(contains_keyword(&tokens, "인공지능 반도체"));
         assert!(!contains_keyword(&tokens, "반도체 인공지능"));
         assert!(!contains_keyword(&tokens, ""));
+    }
+
+    #[test]
+    fn indexed_runs_agree_with_the_text_search() {
+        let texts = [
+            "치매 케어 커뮤니티(dementia care community) 데이터베이스 구축",
+            "인공지능 반도체를 개발하는 기업들의 ai반도체 r&d &ai ai& 제조업을, 중소기업으로서 a&&",
+            "제조업을 영위하는 중소기업으로서 데이터가 필요한 곳ㆍ클라우드·데이터 2026년도",
+        ];
+        for text in texts {
+            let mut words = std::collections::HashSet::new();
+            index_words(text, |w| {
+                words.insert(w.to_string());
+            });
+            // Every plain word that occurs anywhere in the text, and a few that do not.
+            let chars: Vec<char> = text.chars().collect();
+            let mut candidates: Vec<String> = vec!["없는말".into(), "xyz".into()];
+            for i in 0..chars.len() {
+                for j in i + 1..=chars.len().min(i + 8) {
+                    candidates.push(chars[i..j].iter().collect());
+                }
+            }
+            for k in candidates.iter().filter(|k| is_plain_word(k)) {
+                assert_eq!(words.contains(k.as_str()), text_has_word(text, k), "{k} in {text}");
+            }
+        }
+        assert!(is_plain_word("반도체") && is_plain_word("r") && !is_plain_word("r&d") && !is_plain_word("ai반도체"));
+        assert!(!is_plain_word("") && !is_plain_word("ai.") && !is_plain_word("스마트 팩토리"));
     }
 
     #[test]

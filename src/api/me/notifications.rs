@@ -1,5 +1,7 @@
 //! In-app notifications (`GET /api/me/notifications`, `POST …/read`), notification settings per kind
-//! (`GET|PUT /api/me/notification-settings`), and the secret calendar URL (`POST /api/me/calendar`).
+//! (`GET|PUT /api/me/notification-settings`; the `new_match` entry also carries `min_score`, the
+//! person's threshold 0–100 for new-match alerts, deadline reminders of matched programs and the
+//! weekly digest, default 70), and the secret calendar URL (`POST /api/me/calendar`).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -12,7 +14,7 @@ use crate::accounts::{secret, Caller};
 use crate::api::error::ApiError;
 use crate::api::json::Body;
 use crate::api::AppState;
-use crate::notify::Kind;
+use crate::notify::{Kind, DEFAULT_MIN_SCORE};
 
 #[derive(Serialize)]
 pub struct Notification {
@@ -86,13 +88,17 @@ pub struct Setting {
     pub kind: Kind,
     pub mail: bool,
     pub in_app: bool,
+    /// Only for `new_match`: matches scoring at least this (0–100) are announced, reminded and
+    /// digested. Omitted in a `PUT`: unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<i64>,
 }
 
 pub async fn settings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Setting>>, ApiError> {
     let client = state.db.get().await?;
     let rows = client
         .query_typed(
-            "SELECT kind, mail, in_app FROM notification_settings WHERE user_id = $1",
+            "SELECT kind, mail, in_app, min_score FROM notification_settings WHERE user_id = $1",
             &[(&caller.user_id, Type::INT8)],
         )
         .await?;
@@ -101,7 +107,10 @@ pub async fn settings(State(state): State<AppState>, caller: Caller) -> Result<J
             .into_iter()
             .map(|kind| {
                 let row = rows.iter().find(|r| r.get::<_, &str>(0) == kind.as_str());
-                Setting { kind, mail: row.is_none_or(|r| r.get(1)), in_app: row.is_none_or(|r| r.get(2)) }
+                let min_score = (kind == Kind::NewMatch).then(|| {
+                    row.and_then(|r| r.get::<_, Option<i16>>(3)).map_or(i64::from(DEFAULT_MIN_SCORE), i64::from)
+                });
+                Setting { kind, mail: row.is_none_or(|r| r.get(1)), in_app: row.is_none_or(|r| r.get(2)), min_score }
             })
             .collect(),
     ))
@@ -112,13 +121,43 @@ pub async fn update_settings(
     caller: Caller,
     Body(form): Body<Vec<Setting>>,
 ) -> Result<Json<Vec<Setting>>, ApiError> {
+    for setting in &form {
+        match setting.min_score {
+            Some(_) if setting.kind != Kind::NewMatch => {
+                return Err(ApiError::bad("min_score", "min_score는 new_match 설정에만 있습니다"));
+            }
+            Some(score) if !(0..=100).contains(&score) => {
+                return Err(ApiError::bad("min_score", "min_score는 0~100 사이여야 합니다"));
+            }
+            _ => {}
+        }
+    }
     {
         let client = state.db.get().await?;
         for setting in &form {
             set(&**client, caller.user_id, setting.kind, setting.mail, setting.in_app).await?;
+            if let Some(score) = setting.min_score {
+                set_min_score(&**client, caller.user_id, score as i16).await?;
+            }
         }
     }
     settings(State(state), caller).await
+}
+
+/// Sets a person's new-match threshold (0–100, checked by the caller and the table).
+pub async fn set_min_score<C: tokio_postgres::GenericClient>(
+    client: &C,
+    user_id: i64,
+    min_score: i16,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute_typed(
+            "INSERT INTO notification_settings (user_id, kind, min_score) VALUES ($1, 'new_match', $2)
+             ON CONFLICT (user_id, kind) DO UPDATE SET min_score = EXCLUDED.min_score",
+            &[(&user_id, Type::INT8), (&min_score, Type::INT2)],
+        )
+        .await?;
+    Ok(())
 }
 
 pub async fn set<C: tokio_postgres::GenericClient>(

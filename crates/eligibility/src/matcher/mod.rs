@@ -5,19 +5,21 @@
 //! [`crate::HARD_CONFIDENCE`] never gate: when they would fail, they become warnings. Rules an
 //! administrator entered replace the others of their kind.
 
+mod catalogue;
 mod checks;
 mod membership;
 mod score;
 
 use chrono::NaiveDate;
 
+pub use catalogue::{Catalogue, Judgement};
 pub use checks::Outcome;
 pub use membership::STARTUP_MONTHS;
 
 use crate::constraint::{AnnouncementKind, Constraint, Provenance, Rule};
 use crate::facts::{OrgFacts, ProgramFacts};
 use crate::verdict::{Gate, MissingField, Reason, Verdict};
-use checks::{check, Situation};
+use checks::{check, Explain, Situation};
 use score::Judged;
 
 /// Changes whenever rules, messages or weights change, so stored verdicts can be recomputed.
@@ -76,7 +78,8 @@ pub fn evaluate(org: &OrgFacts, program: &ProgramFacts, today: NaiveDate) -> Ver
         if group.is_empty() {
             continue;
         }
-        let outcomes: Vec<(Outcome, &Rule)> = group.iter().map(|r| (check(&r.constraint, org, &at), **r)).collect();
+        let outcomes: Vec<(Outcome, &Rule)> =
+            group.iter().map(|r| (check::<Explain>(&r.constraint, org, &at), **r)).collect();
         let judged = combine(&outcomes, &mut failed, &mut missing, &mut passed);
         match *kind {
             "target_types" => target = judged,
@@ -92,7 +95,7 @@ pub fn evaluate(org: &OrgFacts, program: &ProgramFacts, today: NaiveDate) -> Ver
         if rules.iter().any(|h| gates(h) && h.constraint.kind() == r.constraint.kind()) {
             continue;
         }
-        if let Outcome::Fail(msg) = check(&r.constraint, org, &at) {
+        if let Outcome::Fail(msg) = check::<Explain>(&r.constraint, org, &at) {
             push_unique(
                 &mut warnings,
                 format!("자동 추출된 조건 확인 필요 — {msg} (근거: \"{}\")", short(&r.sentence)),

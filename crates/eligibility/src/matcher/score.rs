@@ -43,40 +43,54 @@ pub fn score(
     let mut notes = Vec::new();
     let mut warnings = Vec::new();
     let keywords = keywords(org, program, &mut notes);
-    let industry = match industry {
-        Judged::Passed => INDUSTRY_MAX,
-        Judged::Absent | Judged::Unknown => INDUSTRY_MAX / 2,
-        Judged::Failed => 0,
-    };
+    let industry = industry_points(industry);
     let trl = trl(org, rules, &mut notes, &mut warnings);
-    let target = match target {
-        Judged::Passed => TARGET_MAX,
-        Judged::Absent => 8,
-        Judged::Unknown => 7,
-        Judged::Failed => 0,
-    };
+    let target = target_points(target);
     let deadline = deadline(program.deadline, today, &mut notes, &mut warnings);
     let preferred = preferred(org, rules, &mut notes);
     let points = keywords + industry + trl + target + deadline + preferred;
     Score { points: points.min(100), notes, warnings }
 }
 
+pub fn industry_points(industry: Judged) -> u8 {
+    match industry {
+        Judged::Passed => INDUSTRY_MAX,
+        Judged::Absent | Judged::Unknown => INDUSTRY_MAX / 2,
+        Judged::Failed => 0,
+    }
+}
+
+pub fn target_points(target: Judged) -> u8 {
+    match target {
+        Judged::Passed => TARGET_MAX,
+        Judged::Absent => 8,
+        Judged::Unknown => 7,
+        Judged::Failed => 0,
+    }
+}
+
+/// 12 points for each keyword in the title, 6 for each only in the text or tags, at most 35.
+pub fn keyword_points(in_title: u32, elsewhere: u32) -> u8 {
+    (in_title * 12 + elsewhere * 6).min(u32::from(KEYWORDS_MAX)) as u8
+}
+
+/// The keywords as the score compares them: trimmed, ASCII lower-case, sorted, without repeats.
+pub fn wanted_keywords(org: &OrgFacts) -> Vec<String> {
+    let mut wanted: Vec<String> =
+        org.tech_keywords.iter().map(|k| k.trim().to_ascii_lowercase()).filter(|k| !k.is_empty()).collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
 /// Technology keywords and industry names found as whole words: 12 points for each in the
 /// title, 6 for each only in the text or tags.
 fn keywords(org: &OrgFacts, program: &ProgramFacts, notes: &mut Vec<String>) -> u8 {
-    let mut wanted: Vec<String> =
-        org.tech_keywords.iter().map(|k| k.trim().to_ascii_lowercase()).filter(|k| !k.is_empty()).collect();
+    let wanted = wanted_keywords(org);
     if wanted.is_empty() {
         return 0;
     }
-    wanted.sort();
-    wanted.dedup();
-    let title = program.title.to_ascii_lowercase();
-    let mut rest = program.body.to_ascii_lowercase();
-    for tag in &program.classification {
-        rest.push('\n');
-        rest.push_str(&tag.to_ascii_lowercase());
-    }
+    let (title, rest) = keyword_texts(program);
     // One-word keywords are found without tokenizing the text; longer ones need the words.
     let mut title_tokens: Option<Vec<Token>> = None;
     let mut rest_tokens: Option<Vec<Token>> = None;
@@ -88,21 +102,41 @@ fn keywords(org: &OrgFacts, program: &ProgramFacts, notes: &mut Vec<String>) -> 
             contains_keyword(cache.get_or_insert_with(|| tokenize(text)), k)
         }
     };
-    let mut points: u32 = 0;
+    let (mut in_title, mut elsewhere) = (0, 0);
     let mut hits = Vec::new();
     for (i, k) in wanted.iter().enumerate() {
         if found(i, k, &title, &mut title_tokens) {
-            points += 12;
+            in_title += 1;
             hits.push(k.clone());
         } else if found(i, k, &rest, &mut rest_tokens) {
-            points += 6;
+            elsewhere += 1;
             hits.push(k.clone());
         }
     }
     if !hits.is_empty() {
         notes.push(format!("기술 키워드 일치: {}", hits.join(", ")));
     }
-    points.min(u32::from(KEYWORDS_MAX)) as u8
+    keyword_points(in_title, elsewhere)
+}
+
+/// The programme's title, and its text with its tags, as keywords are looked for in them.
+pub fn keyword_texts(program: &ProgramFacts) -> (String, String) {
+    let title = program.title.to_ascii_lowercase();
+    let mut rest = program.body.to_ascii_lowercase();
+    for tag in &program.classification {
+        rest.push('\n');
+        rest.push_str(&tag.to_ascii_lowercase());
+    }
+    (title, rest)
+}
+
+/// Whether one keyword occurs in `text` as the score counts it.
+pub fn keyword_found(keyword: &str, text: &str) -> bool {
+    if tokenize(keyword).len() <= 1 {
+        text_has_word(text, keyword)
+    } else {
+        contains_keyword(&tokenize(text), keyword)
+    }
 }
 
 fn trl(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>, warnings: &mut Vec<String>) -> u8 {
@@ -121,16 +155,30 @@ fn trl(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>, warnings: &mut 
     if levels.is_empty() {
         return neutral;
     }
+    let points = trl_points(org, ranges.iter().copied());
     let desc = ranges.iter().map(|r| format!("TRL {}", r.describe(|l| l.to_string()))).collect::<Vec<_>>().join(", ");
-    if levels.iter().any(|l| ranges.iter().any(|r| r.contains(*l))) {
+    if points == TRL_MAX {
         notes.push(format!("기술성숙도 적합: {desc}"));
         return TRL_MAX;
     }
-    let near = levels.iter().any(|l| {
-        ranges.iter().any(|r| r.contains(l.saturating_add(1)) || l.checked_sub(1).is_some_and(|d| r.contains(d)))
-    });
     let mine = levels.iter().map(|l| l.to_string()).collect::<Vec<_>>().join("→");
     warnings.push(format!("기술성숙도 확인: 공고 {desc}, 현재 TRL {mine}"));
+    points
+}
+
+/// TRL points: a level within the announcement's range 15, one level off 8, else 0; 7 when
+/// either side has no TRL.
+pub fn trl_points<'r>(org: &OrgFacts, ranges: impl Iterator<Item = &'r Range<u8>> + Clone) -> u8 {
+    let levels = || [org.trl_current, org.trl_target].into_iter().flatten().map(|t| t.level());
+    if ranges.clone().next().is_none() || levels().next().is_none() {
+        return 7;
+    }
+    if levels().any(|l| ranges.clone().any(|r| r.contains(l))) {
+        return TRL_MAX;
+    }
+    let near = levels().any(|l| {
+        ranges.clone().any(|r| r.contains(l.saturating_add(1)) || l.checked_sub(1).is_some_and(|d| r.contains(d)))
+    });
     if near {
         8
     } else {
@@ -146,7 +194,15 @@ fn deadline(deadline: Option<NaiveDate>, today: NaiveDate, notes: &mut Vec<Strin
         return 0;
     }
     notes.push(if days == 0 { format!("오늘 마감 ({d})") } else { format!("마감 {days}일 전 ({d})") });
-    match days {
+    deadline_points(deadline, today)
+}
+
+/// Deadline points: 15 within 7 days, 13 within 14, 11 within 30, 8 within 60, 6 later or when
+/// there is no deadline, 0 once it has passed.
+pub fn deadline_points(deadline: Option<NaiveDate>, today: NaiveDate) -> u8 {
+    let Some(d) = deadline else { return 6 };
+    match (d - today).num_days() {
+        i64::MIN..=-1 => 0,
         0..=7 => DEADLINE_MAX,
         8..=14 => 13,
         15..=30 => 11,
@@ -170,9 +226,21 @@ fn preferred(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>) -> u8 {
     let held: Vec<&Certification> =
         org.certifications.iter().flatten().filter(|c| wanted.contains(c)).collect::<Vec<_>>();
     if held.is_empty() {
-        return 0;
+        return preferred_points(org, &wanted);
     }
     let names = held.iter().map(|c| c.label_ko()).collect::<Vec<_>>().join(", ");
     notes.push(format!("우대·가점 인증 보유: {names}"));
-    PREFERRED_MAX
+    preferred_points(org, &wanted)
+}
+
+/// Preferred-certification points: 10 when one is held, 0 when none is, 5 when the announcement
+/// prefers none.
+pub fn preferred_points(org: &OrgFacts, wanted: &[Certification]) -> u8 {
+    if wanted.is_empty() {
+        PREFERRED_MAX / 2
+    } else if org.certifications.iter().flatten().any(|c| wanted.contains(c)) {
+        PREFERRED_MAX
+    } else {
+        0
+    }
 }
