@@ -120,6 +120,9 @@ enum Command {
     Maintenance(ops::maintenance::Args),
     /// Diagnose a service and, with --yes, restart it the documented way and verify it answers.
     Recover(ops::recover::Args),
+    /// Health check: resources, every service of the chain, PostgreSQL and Redis figures, the app and
+    /// the API through nginx, log sizes and recent errors (exit 1 naming what failed; --json).
+    Health(ops::health::Args),
     /// Deployment files.
     #[command(name = "config")]
     DeployConfig {
@@ -293,7 +296,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 hardware.memory_mib
             );
         }
-        command @ (Command::Backup(_) | Command::Restore(_) | Command::Maintenance(_) | Command::Recover(_)) => {
+        command @ (Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Maintenance(_)
+        | Command::Recover(_)
+        | Command::Health(_)) => {
             return Ok(run_ops(command, &source).await);
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
@@ -340,6 +347,17 @@ async fn run_ops(command: Command, source: &Source) -> ExitCode {
             ops::maintenance::run(&args, &app).await
         }
         Command::Recover(args) => ops::recover::run(&args),
+        Command::Health(args) => {
+            let database = DatabaseConfig::from_source(source).ok();
+            let redis = RedisConfig::from_source(source).ok();
+            let app = ops::health::App {
+                database_url: database.as_ref().map(|d| d.url.expose().to_string()),
+                database_direct_url: database.as_ref().map(|d| d.direct_url.expose().to_string()),
+                redis_cache_url: redis.as_ref().map(|r| r.cache_url.expose().to_string()),
+                redis_queue_url: redis.as_ref().map(|r| r.queue_url.expose().to_string()),
+            };
+            ops::health::run(&args, &app).await
+        }
         _ => unreachable!("not an operations command"),
     };
     match result {

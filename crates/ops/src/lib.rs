@@ -10,7 +10,8 @@
 //!
 //! The operations commands run against what was rendered: `connect backup` ([`backup`],
 //! [`system_backup`]), `connect restore` ([`restore`], with [`cluster`] and [`tables`]),
-//! `connect maintenance` ([`maintenance`]) and `connect recover` ([`recover`], [`service`]).
+//! `connect maintenance` ([`maintenance`]), `connect recover` ([`recover`], [`service`]) and
+//! `connect health` ([`health`]).
 //! Their exit codes are in [`report`].
 
 pub mod backup;
@@ -22,6 +23,7 @@ pub mod db;
 pub mod expiry;
 pub mod freshness;
 pub mod hardware;
+pub mod health;
 pub mod maintenance;
 pub mod pgbackrest;
 pub mod probe;
