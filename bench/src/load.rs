@@ -52,6 +52,9 @@ pub struct HttpArgs {
     /// per-address limits such as nginx's limit_req then apply per client.
     #[arg(long)]
     spread_loopback: bool,
+    /// The first client's number, for its loopback address: keeps two runs' addresses apart.
+    #[arg(long, default_value_t = 0)]
+    first: usize,
     /// File with one request path per line (blank lines and `#` comments ignored).
     #[arg(long)]
     paths: PathBuf,
@@ -85,16 +88,73 @@ enum Target {
     Unix(PathBuf),
 }
 
+/// How client `n` reaches the server: the target, its Host header and TLS, and the source address.
+pub struct Dialer {
+    target: Target,
+    pub host: HeaderValue,
+    tls: Option<TlsConnector>,
+    spread_loopback: bool,
+}
+
+impl Dialer {
+    /// From `--url`, `--cacert`, `--connect-to` and `--spread-loopback`; also returns the path prefix.
+    pub fn new(
+        url: &str,
+        cacert: Option<&PathBuf>,
+        connect_to: Option<SocketAddr>,
+        spread_loopback: bool,
+    ) -> Result<(Dialer, String)> {
+        let (mut target, host, prefix) = parse_url(url)?;
+        if let Some(to) = connect_to {
+            match &mut target {
+                Target::Tcp(addr) | Target::Tls { addr, .. } => *addr = to.to_string(),
+                Target::Unix(_) => bail!("--connect-to is for http:// and https:// targets"),
+            }
+        }
+        let tls = match (&target, cacert) {
+            (Target::Tls { .. }, Some(cacert)) => Some(tls_connector(cacert)?),
+            (Target::Tls { .. }, None) => bail!("an https:// target needs --cacert"),
+            _ => None,
+        };
+        Ok((Dialer { target, host, tls, spread_loopback }, prefix))
+    }
+
+    /// A TCP connection to `addr`, from client `n`'s loopback address when spreading.
+    async fn tcp(&self, addr: &str, n: usize) -> Result<TcpStream> {
+        let stream = if self.spread_loopback {
+            let to: SocketAddr =
+                tokio::net::lookup_host(addr).await?.find(SocketAddr::is_ipv4).context("no IPv4 address")?;
+            let socket = TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::new(loopback_source(n).into(), 0))?;
+            socket.connect(to).await?
+        } else {
+            TcpStream::connect(addr).await?
+        };
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    /// An HTTP/1.1 connection for client `n`.
+    pub async fn connect(&self, n: usize) -> Result<SendRequest<Empty<Bytes>>> {
+        match &self.target {
+            Target::Tcp(addr) => handshake(self.tcp(addr, n).await?).await,
+            Target::Tls { addr, name } => {
+                let stream = self.tcp(addr, n).await?;
+                let connector = self.tls.as_ref().context("https needs --cacert")?;
+                handshake(connector.connect(name.clone(), stream).await?).await
+            }
+            Target::Unix(path) => handshake(UnixStream::connect(path).await?).await,
+        }
+    }
+}
+
 /// Shared, read-only state of one run.
 struct Ctx {
-    target: Target,
-    host: HeaderValue,
+    dialer: Dialer,
     paths: Vec<Uri>,
     measure_start: Instant,
     end: Instant,
     timeout: Duration,
-    tls: Option<TlsConnector>,
-    spread_loopback: bool,
 }
 
 /// Parses `--url` into a target, the Host header value and a path prefix.
@@ -241,34 +301,6 @@ where
     Ok(sender)
 }
 
-/// A TCP connection to `addr`, from client `n`'s loopback address when spreading.
-async fn tcp(ctx: &Ctx, addr: &str, n: usize) -> Result<TcpStream> {
-    let stream = if ctx.spread_loopback {
-        let to: SocketAddr =
-            tokio::net::lookup_host(addr).await?.find(SocketAddr::is_ipv4).context("no IPv4 address")?;
-        let socket = TcpSocket::new_v4()?;
-        socket.bind(SocketAddr::new(loopback_source(n).into(), 0))?;
-        socket.connect(to).await?
-    } else {
-        TcpStream::connect(addr).await?
-    };
-    stream.set_nodelay(true)?;
-    Ok(stream)
-}
-
-/// A connection for client `n`.
-async fn connect(ctx: &Ctx, n: usize) -> Result<SendRequest<Empty<Bytes>>> {
-    match &ctx.target {
-        Target::Tcp(addr) => handshake(tcp(ctx, addr, n).await?).await,
-        Target::Tls { addr, name } => {
-            let stream = tcp(ctx, addr, n).await?;
-            let connector = ctx.tls.as_ref().context("https needs --cacert")?;
-            handshake(connector.connect(name.clone(), stream).await?).await
-        }
-        Target::Unix(path) => handshake(UnixStream::connect(path).await?).await,
-    }
-}
-
 /// Whether the server lets us reuse the connection after this response.
 fn keeps_alive<B>(res: &Response<B>) -> bool {
     let conn = res.headers().get(CONNECTION).and_then(|v| v.to_str().ok());
@@ -277,7 +309,7 @@ fn keeps_alive<B>(res: &Response<B>) -> bool {
 }
 
 /// Sends one request and drains the body; returns (status, body bytes, keep-alive).
-async fn exchange(
+pub async fn exchange(
     sender: &mut SendRequest<Empty<Bytes>>,
     req: Request<Empty<Bytes>>,
 ) -> Result<(StatusCode, u64, bool)> {
@@ -300,7 +332,7 @@ async fn client(ctx: Arc<Ctx>, n: usize, offset: usize) -> Stats {
     while Instant::now() < ctx.end {
         let mut sender = match conn.take() {
             Some(s) if !s.is_closed() => s,
-            _ => match tokio::time::timeout_at(ctx.end, connect(&ctx, n)).await {
+            _ => match tokio::time::timeout_at(ctx.end, ctx.dialer.connect(n)).await {
                 Err(_) => break,
                 Ok(Ok(s)) => {
                     stats.connections += 1;
@@ -318,7 +350,7 @@ async fn client(ctx: Arc<Ctx>, n: usize, offset: usize) -> Stats {
         next += 1;
         let mut req = Request::new(Empty::new());
         *req.uri_mut() = uri;
-        req.headers_mut().insert(HOST, ctx.host.clone());
+        req.headers_mut().insert(HOST, ctx.dialer.host.clone());
 
         let started = Instant::now();
         let measured = started >= ctx.measure_start;
@@ -473,38 +505,18 @@ impl Report {
 pub async fn run(args: HttpArgs) -> Result<ExitCode> {
     ensure!(args.concurrency > 0, "--concurrency must be at least 1");
     ensure!(!args.duration.is_zero(), "--duration must be positive");
-    let (mut target, host, prefix) = parse_url(&args.url)?;
-    if let Some(to) = args.connect_to {
-        match &mut target {
-            Target::Tcp(addr) | Target::Tls { addr, .. } => *addr = to.to_string(),
-            Target::Unix(_) => bail!("--connect-to is for http:// and https:// targets"),
-        }
-    }
-    let tls = match (&target, &args.cacert) {
-        (Target::Tls { .. }, Some(cacert)) => Some(tls_connector(cacert)?),
-        (Target::Tls { .. }, None) => bail!("an https:// target needs --cacert"),
-        _ => None,
-    };
+    let (dialer, prefix) = Dialer::new(&args.url, args.cacert.as_ref(), args.connect_to, args.spread_loopback)?;
     let paths = read_paths(&args.paths, &prefix)?;
     if let Some(pid) = args.pid {
         read_rss(pid)?; // fail fast on a wrong pid
     }
     let start = Instant::now();
     let measure_start = start + args.warmup;
-    let ctx = Arc::new(Ctx {
-        target,
-        host,
-        measure_start,
-        end: measure_start + args.duration,
-        timeout: args.timeout,
-        paths,
-        tls,
-        spread_loopback: args.spread_loopback,
-    });
+    let ctx = Arc::new(Ctx { dialer, measure_start, end: measure_start + args.duration, timeout: args.timeout, paths });
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..args.concurrency {
         let offset = i * ctx.paths.len() / args.concurrency;
-        tasks.spawn(client(ctx.clone(), i, offset));
+        tasks.spawn(client(ctx.clone(), args.first + i, offset));
     }
     let mut stats = Stats::new();
     while let Some(s) = tasks.join_next().await {

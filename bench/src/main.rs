@@ -1,9 +1,10 @@
 //! `connect-bench`: load generator for the Connect web service.
 //!
 //! Subcommands:
-//! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP or
-//!   `unix:/path.sock`), reporting throughput, latency percentiles and,
+//! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP,
+//!   TLS or `unix:/path.sock`), reporting throughput, latency percentiles and,
 //!   optionally, the server's resident memory.
+//! - `hold`: many idle keep-alive connections held open (see [`hold`]).
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
 //! - `parse`: parser + normaliser throughput per source kind over the real
 //!   fixtures (see [`ingest`]).
@@ -23,6 +24,7 @@
 //! `--json` it prints one object (see `load::Report`); latencies are in ms.
 
 mod fixtures;
+mod hold;
 mod ingest;
 mod load;
 mod paths;
@@ -45,6 +47,8 @@ struct Cli {
 enum Cmd {
     /// Run a closed-loop HTTP/1.1 benchmark against one server.
     Http(load::HttpArgs),
+    /// Hold many idle keep-alive connections open, then check they still answer.
+    Hold(hold::HoldArgs),
     /// Parser + normaliser throughput per source kind over the real fixtures.
     Parse(ingest::ParseArgs),
     /// One scrape cycle of many sources against a loopback fixture site, production politeness.
@@ -81,6 +85,10 @@ fn run() -> Result<ExitCode> {
         Cmd::Http(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(load::run(args))
+        }
+        Cmd::Hold(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(hold::run(args))
         }
         Cmd::Parse(args) => {
             ingest::parse(&args)?;
