@@ -52,6 +52,10 @@ pub struct HttpArgs {
     /// per-address limits such as nginx's limit_req then apply per client.
     #[arg(long)]
     spread_loopback: bool,
+    /// At most this many requests a second per client (0: as fast as it can), e.g. to stay under a
+    /// per-address limit such as nginx's limit_req.
+    #[arg(long, default_value_t = 0.0)]
+    rate_per_client: f64,
     /// The first client's number, for its loopback address: keeps two runs' addresses apart.
     #[arg(long, default_value_t = 0)]
     first: usize,
@@ -155,6 +159,8 @@ struct Ctx {
     measure_start: Instant,
     end: Instant,
     timeout: Duration,
+    /// Time between two requests of one client, when paced.
+    interval: Option<Duration>,
 }
 
 /// Parses `--url` into a target, the Host header value and a path prefix.
@@ -329,7 +335,12 @@ async fn client(ctx: Arc<Ctx>, n: usize, offset: usize) -> Stats {
     let mut stats = Stats::new();
     let mut conn: Option<SendRequest<Empty<Bytes>>> = None;
     let mut next = offset;
+    let mut due = Instant::now();
     while Instant::now() < ctx.end {
+        if let Some(interval) = ctx.interval {
+            tokio::time::sleep_until(due.min(ctx.end)).await;
+            due = due.max(Instant::now() - interval) + interval;
+        }
         let mut sender = match conn.take() {
             Some(s) if !s.is_closed() => s,
             _ => match tokio::time::timeout_at(ctx.end, ctx.dialer.connect(n)).await {
@@ -512,7 +523,16 @@ pub async fn run(args: HttpArgs) -> Result<ExitCode> {
     }
     let start = Instant::now();
     let measure_start = start + args.warmup;
-    let ctx = Arc::new(Ctx { dialer, measure_start, end: measure_start + args.duration, timeout: args.timeout, paths });
+    ensure!(args.rate_per_client >= 0.0, "--rate-per-client must not be negative");
+    let interval = (args.rate_per_client > 0.0).then(|| Duration::from_secs_f64(1.0 / args.rate_per_client));
+    let ctx = Arc::new(Ctx {
+        dialer,
+        measure_start,
+        end: measure_start + args.duration,
+        timeout: args.timeout,
+        paths,
+        interval,
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..args.concurrency {
         let offset = i * ctx.paths.len() / args.concurrency;
