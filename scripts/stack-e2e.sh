@@ -330,8 +330,11 @@ if [ "$HOLD" -gt 0 ]; then
   wait "$HOLD_PID" || fail "idle connections" "$(cat "$T/hold.log" "$T/hold.json")"
   ok "idle connections" "$("$PY" -c 'import json,sys; r=json.load(sys.stdin); print("%d of %d still answered on their connection after %.0f s" % (r["still_open"], r["connections"], r["held_seconds"]))' <"$T/hold.json")"
 fi
-pg_errors=$(grep -c 'ERROR:' "$T/pg/server.log" || true)
-[ "$pg_errors" = 0 ] || fail "postgres log" "$(grep 'ERROR:' "$T/pg/server.log" | tail -n 5)"
+# PostgreSQL's own errors ("ERROR:  ", two spaces). pgBackRest's archive-push output ("ERROR: [103]")
+# is not one: this deployment has no stanza, so WAL archiving fails once a segment fills (100,000
+# programs); scripts/backup-drill.sh covers archiving.
+pg_errors=$(grep -c 'ERROR:  ' "$T/pg/server.log" || true)
+[ "$pg_errors" = 0 ] || fail "postgres log" "$(grep 'ERROR:  ' "$T/pg/server.log" | tail -n 5)"
 ok "postgres log" "no ERROR line after the load through transaction pooling"
 
 # The worker matched the organisation (queue Redis → PgBouncer), and Prometheus saw the count.
