@@ -116,7 +116,8 @@ say "nginx → connect serve"
 run "nginx -t" "$OUT/nginx/nginx.conf" nginx -t -q -p "$T/nginx/" -c "$OUT/nginx/nginx.conf"
 app_env() { (set -a && . "$OUT/connect/connect.env" && set +a && exec "$@"); }
 run "connect migrate" "DATABASE_DIRECT_URL from connect.env" app_env "$BIN" migrate
-app_env "$BIN" serve >>"$T/app/shared/logs/connect.log" 2>&1 &
+# Not through app_env: $! must be connect itself, or the cleanup's kill leaves it running.
+(set -a && . "$OUT/connect/connect.env" && set +a && exec "$BIN" serve) >>"$T/app/shared/logs/connect.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do [ -S "$T/run/connect.sock" ] && break; sleep 0.1; done
 [ -S "$T/run/connect.sock" ] || fail "connect serve" "$(tail -n 20 "$T/app/shared/logs/connect.log")"
