@@ -28,6 +28,17 @@ expect() { # expect NAME WANTED GOT
   [ "$2" = "$3" ] || fail "$1" "expected '$2', got '$3'"
 }
 
+# Package scripts must not start the daemons they install (nginx on :80, prometheus on :9090, …):
+# the Debian way is a policy-rc.d that refuses, present only while installing.
+install_tools() {
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  fi
+  apt_install "$@" || { [ -z "$own_policy" ] || rm -f "$policy"; return 1; }
+  [ -z "$own_policy" ] || rm -f "$policy"
+}
+
 PY=/usr/bin/python3
 pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real services: PostgreSQL and Redis (started when not running),
 # plus private PgBouncer, PostgreSQL and redis-server instances that the tests start themselves, then
-# renders the production configuration and checks every file with the tool that reads it.
+# renders the production configuration and checks every file with the tool that reads it, and runs
+# the rendered stack end to end (scripts/stack-e2e.sh).
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ say "tests"
 cargo test --workspace --no-fail-fast "$@"
 say "deployment files, each checked by its own tool"
 bash scripts/check-config.sh
+say "the production stack end to end: nginx (TLS) → connect → PgBouncer → PostgreSQL, Redis, worker, Prometheus"
+bash scripts/stack-e2e.sh
 say "backup, restore drill, maintenance and recovery on scratch clusters"
 bash scripts/backup-drill.sh
 say "deploy and rollback under steady load through nginx: zero failed requests"

@@ -136,6 +136,9 @@ enum Command {
     Rollback(ops::rollback::Args),
     /// List the releases, newest first, the live one marked.
     Releases(ops::rollback::ListArgs),
+    /// Health check: resources, every service of the chain, PostgreSQL and Redis figures, the app and
+    /// the API through nginx, log sizes and recent errors (exit 1 naming what failed; --json).
+    Health(ops::health::Args),
     /// Deployment files.
     #[command(name = "config")]
     DeployConfig {
@@ -349,7 +352,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Recover(_)
         | Command::Deploy(_)
         | Command::Rollback(_)
-        | Command::Releases(_)) => {
+        | Command::Releases(_)
+        | Command::Health(_)) => {
             return Ok(run_ops(command, &source).await);
         }
         command @ (Command::Worker { .. } | Command::Scrape { .. } | Command::Parse { .. } | Command::Jobs { .. }) => {
@@ -399,6 +403,17 @@ async fn run_ops(command: Command, source: &Source) -> ExitCode {
         Command::Deploy(args) => ops::deploy::run(&args),
         Command::Rollback(args) => ops::rollback::run(&args),
         Command::Releases(args) => ops::rollback::list(&args),
+        Command::Health(args) => {
+            let database = DatabaseConfig::from_source(source).ok();
+            let redis = RedisConfig::from_source(source).ok();
+            let app = ops::health::App {
+                database_url: database.as_ref().map(|d| d.url.expose().to_string()),
+                database_direct_url: database.as_ref().map(|d| d.direct_url.expose().to_string()),
+                redis_cache_url: redis.as_ref().map(|r| r.cache_url.expose().to_string()),
+                redis_queue_url: redis.as_ref().map(|r| r.queue_url.expose().to_string()),
+            };
+            ops::health::run(&args, &app).await
+        }
         _ => unreachable!("not an operations command"),
     };
     match result {

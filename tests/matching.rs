@@ -234,3 +234,35 @@ async fn the_dashboard_page_shows_stored_matches_with_reasons() {
     let refused = other.get(&format!("/dashboard?organization_id={id}")).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn funding_matches_total_counts_every_match_the_matcher_created() {
+    let app = TestApp::new().await;
+    catalogue(&app).await;
+    let figure = |metrics: &str| {
+        metrics.lines().find_map(|l| l.strip_prefix("funding_matches_total ")).map(str::to_string).unwrap_or_default()
+    };
+    let (status, before) = app.get_text("/api/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(before.contains("# TYPE funding_matches_total counter\nfunding_matches_total 0\n"), "{before}");
+
+    let mut startup = person(&app.state, "count@startup.kr").await;
+    let profile = json!({"scales": ["sme", "startup"], "established_on": "2023-05-01", "employees": 30,
+                         "tech_keywords": ["인공지능"]});
+    org(&mut startup, json!({"kind": "company", "name": "카운트스타트업", "profile": profile})).await;
+    let mut professor = person(&app.state, "count@univ.ac.kr").await;
+    org(&mut professor, json!({"kind": "university", "name": "카운트대학교 산학협력단"})).await;
+    let done = rematch(&app).await;
+    assert!(done.created >= 2, "both organisations have a match: {done:?}");
+    let (_, after) = app.get_text("/api/metrics").await;
+    assert_eq!(figure(&after), done.created.to_string(), "{after}");
+
+    // Another organisation's matches add to the count; a run with nothing to do does not.
+    let mut dean = person(&app.state, "dean@univ.ac.kr").await;
+    org(&mut dean, json!({"kind": "university", "name": "둘째대학교 산학협력단"})).await;
+    let more = rematch(&app).await;
+    assert!(more.created >= 1, "{more:?}");
+    rematch(&app).await;
+    let (_, last) = app.get_text("/api/metrics").await;
+    assert_eq!(figure(&last), (done.created + more.created).to_string(), "{last}");
+}

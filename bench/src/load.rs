@@ -1,7 +1,8 @@
 //! Closed-loop HTTP/1.1 load generator and its report.
 //!
 //! Each of `--concurrency` client tasks owns one keep-alive connection (made
-//! with `hyper::client::conn::http1`, over TCP or a unix socket) and loops:
+//! with `hyper::client::conn::http1`, over TCP, TLS (`https://`, rustls, the
+//! server certificate checked against `--cacert`) or a unix socket) and loops:
 //! send a GET, read the whole body, record the latency, repeat, until the run
 //! ends. Requests started during the warm-up are not recorded (their failures
 //! are still counted); a request still in flight when the run ends is
@@ -11,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,15 +28,37 @@ use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpStream, UnixStream};
+use tokio::net::{TcpSocket, TcpStream, UnixStream};
 use tokio::time::Instant;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
 
 /// Arguments of `connect-bench http`.
 #[derive(clap::Args)]
 pub struct HttpArgs {
-    /// Target: `http://host:port[/prefix]` or `unix:/path/to.sock`.
+    /// Target: `http://host:port[/prefix]`, `https://host:port[/prefix]` or `unix:/path/to.sock`.
     #[arg(long)]
     url: String,
+    /// The CA certificate (PEM) that signed an `https://` server's certificate.
+    #[arg(long, value_name = "PEM")]
+    cacert: Option<PathBuf>,
+    /// Connect to this address instead of the URL's host, which stays the Host header and the TLS
+    /// server name (like curl's --resolve).
+    #[arg(long, value_name = "IP:PORT")]
+    connect_to: Option<SocketAddr>,
+    /// Each client connects from its own loopback address (127.0.x.y), as distinct users would:
+    /// per-address limits such as nginx's limit_req then apply per client.
+    #[arg(long)]
+    spread_loopback: bool,
+    /// At most this many requests a second per client (0: as fast as it can), e.g. to stay under a
+    /// per-address limit such as nginx's limit_req.
+    #[arg(long, default_value_t = 0.0)]
+    rate_per_client: f64,
+    /// The first client's number, for its loopback address: keeps two runs' addresses apart.
+    #[arg(long, default_value_t = 0)]
+    first: usize,
     /// File with one request path per line (blank lines and `#` comments ignored).
     #[arg(long)]
     paths: PathBuf,
@@ -64,17 +88,79 @@ pub struct HttpArgs {
 /// Where to connect.
 enum Target {
     Tcp(String),
+    Tls { addr: String, name: ServerName<'static> },
     Unix(PathBuf),
+}
+
+/// How client `n` reaches the server: the target, its Host header and TLS, and the source address.
+pub struct Dialer {
+    target: Target,
+    pub host: HeaderValue,
+    tls: Option<TlsConnector>,
+    spread_loopback: bool,
+}
+
+impl Dialer {
+    /// From `--url`, `--cacert`, `--connect-to` and `--spread-loopback`; also returns the path prefix.
+    pub fn new(
+        url: &str,
+        cacert: Option<&PathBuf>,
+        connect_to: Option<SocketAddr>,
+        spread_loopback: bool,
+    ) -> Result<(Dialer, String)> {
+        let (mut target, host, prefix) = parse_url(url)?;
+        if let Some(to) = connect_to {
+            match &mut target {
+                Target::Tcp(addr) | Target::Tls { addr, .. } => *addr = to.to_string(),
+                Target::Unix(_) => bail!("--connect-to is for http:// and https:// targets"),
+            }
+        }
+        let tls = match (&target, cacert) {
+            (Target::Tls { .. }, Some(cacert)) => Some(tls_connector(cacert)?),
+            (Target::Tls { .. }, None) => bail!("an https:// target needs --cacert"),
+            _ => None,
+        };
+        Ok((Dialer { target, host, tls, spread_loopback }, prefix))
+    }
+
+    /// A TCP connection to `addr`, from client `n`'s loopback address when spreading.
+    async fn tcp(&self, addr: &str, n: usize) -> Result<TcpStream> {
+        let stream = if self.spread_loopback {
+            let to: SocketAddr =
+                tokio::net::lookup_host(addr).await?.find(SocketAddr::is_ipv4).context("no IPv4 address")?;
+            let socket = TcpSocket::new_v4()?;
+            socket.bind(SocketAddr::new(loopback_source(n).into(), 0))?;
+            socket.connect(to).await?
+        } else {
+            TcpStream::connect(addr).await?
+        };
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    /// An HTTP/1.1 connection for client `n`.
+    pub async fn connect(&self, n: usize) -> Result<SendRequest<Empty<Bytes>>> {
+        match &self.target {
+            Target::Tcp(addr) => handshake(self.tcp(addr, n).await?).await,
+            Target::Tls { addr, name } => {
+                let stream = self.tcp(addr, n).await?;
+                let connector = self.tls.as_ref().context("https needs --cacert")?;
+                handshake(connector.connect(name.clone(), stream).await?).await
+            }
+            Target::Unix(path) => handshake(UnixStream::connect(path).await?).await,
+        }
+    }
 }
 
 /// Shared, read-only state of one run.
 struct Ctx {
-    target: Target,
-    host: HeaderValue,
+    dialer: Dialer,
     paths: Vec<Uri>,
     measure_start: Instant,
     end: Instant,
     timeout: Duration,
+    /// Time between two requests of one client, when paced.
+    interval: Option<Duration>,
 }
 
 /// Parses `--url` into a target, the Host header value and a path prefix.
@@ -85,15 +171,46 @@ fn parse_url(url: &str) -> Result<(Target, HeaderValue, String)> {
         return Ok((target, HeaderValue::from_static("localhost"), String::new()));
     }
     let uri: Uri = url.parse().with_context(|| format!("bad --url {url:?}"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some(s) => bail!("unsupported scheme {s:?} (only http and unix:)"),
-        None => bail!("--url needs a scheme: http://host:port or unix:/path"),
-    }
+    let tls = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
+        Some(s) => bail!("unsupported scheme {s:?} (only http, https and unix:)"),
+        None => bail!("--url needs a scheme: http://host:port, https://host:port or unix:/path"),
+    };
     let auth = uri.authority().context("--url has no host")?;
-    let addr = format!("{}:{}", auth.host(), auth.port_u16().unwrap_or(80));
+    let addr = format!("{}:{}", auth.host(), auth.port_u16().unwrap_or(if tls { 443 } else { 80 }));
     let host = HeaderValue::from_str(auth.as_str())?;
-    Ok((Target::Tcp(addr), host, uri.path().trim_end_matches('/').to_string()))
+    let target = if tls {
+        let name = ServerName::try_from(auth.host().trim_matches(['[', ']']).to_string())
+            .with_context(|| format!("not a TLS server name: {}", auth.host()))?;
+        Target::Tls { addr, name }
+    } else {
+        Target::Tcp(addr)
+    };
+    Ok((target, host, uri.path().trim_end_matches('/').to_string()))
+}
+
+/// A TLS client that trusts only `cacert` and speaks HTTP/1.1 (ALPN), with ring as the provider.
+fn tls_connector(cacert: &PathBuf) -> Result<TlsConnector> {
+    let pem = std::fs::read(cacert).with_context(|| format!("reading {}", cacert.display()))?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        roots.add(cert.with_context(|| format!("{}: not a PEM certificate", cacert.display()))?)?;
+    }
+    ensure!(!roots.is_empty(), "{} holds no certificate", cacert.display());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// Client `n`'s own loopback address: 127.0.1.1, 127.0.1.2, … (254 per /24, skipping .0 and .255).
+pub fn loopback_source(n: usize) -> Ipv4Addr {
+    let (block, host) = (n / 254, n % 254);
+    Ipv4Addr::new(127, (block / 254) as u8, (1 + block % 254) as u8, (1 + host) as u8)
 }
 
 /// Reads the paths file, skipping blank lines and `#` comments.
@@ -190,17 +307,6 @@ where
     Ok(sender)
 }
 
-async fn connect(target: &Target) -> Result<SendRequest<Empty<Bytes>>> {
-    match target {
-        Target::Tcp(addr) => {
-            let stream = TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            handshake(stream).await
-        }
-        Target::Unix(path) => handshake(UnixStream::connect(path).await?).await,
-    }
-}
-
 /// Whether the server lets us reuse the connection after this response.
 fn keeps_alive<B>(res: &Response<B>) -> bool {
     let conn = res.headers().get(CONNECTION).and_then(|v| v.to_str().ok());
@@ -209,7 +315,7 @@ fn keeps_alive<B>(res: &Response<B>) -> bool {
 }
 
 /// Sends one request and drains the body; returns (status, body bytes, keep-alive).
-async fn exchange(
+pub async fn exchange(
     sender: &mut SendRequest<Empty<Bytes>>,
     req: Request<Empty<Bytes>>,
 ) -> Result<(StatusCode, u64, bool)> {
@@ -224,15 +330,20 @@ async fn exchange(
     Ok((status, bytes, keep))
 }
 
-/// One closed-loop client, starting at path index `offset`.
-async fn client(ctx: Arc<Ctx>, offset: usize) -> Stats {
+/// Closed-loop client `n`, starting at path index `offset`.
+async fn client(ctx: Arc<Ctx>, n: usize, offset: usize) -> Stats {
     let mut stats = Stats::new();
     let mut conn: Option<SendRequest<Empty<Bytes>>> = None;
     let mut next = offset;
+    let mut due = Instant::now();
     while Instant::now() < ctx.end {
+        if let Some(interval) = ctx.interval {
+            tokio::time::sleep_until(due.min(ctx.end)).await;
+            due = due.max(Instant::now() - interval) + interval;
+        }
         let mut sender = match conn.take() {
             Some(s) if !s.is_closed() => s,
-            _ => match tokio::time::timeout_at(ctx.end, connect(&ctx.target)).await {
+            _ => match tokio::time::timeout_at(ctx.end, ctx.dialer.connect(n)).await {
                 Err(_) => break,
                 Ok(Ok(s)) => {
                     stats.connections += 1;
@@ -250,7 +361,7 @@ async fn client(ctx: Arc<Ctx>, offset: usize) -> Stats {
         next += 1;
         let mut req = Request::new(Empty::new());
         *req.uri_mut() = uri;
-        req.headers_mut().insert(HOST, ctx.host.clone());
+        req.headers_mut().insert(HOST, ctx.dialer.host.clone());
 
         let started = Instant::now();
         let measured = started >= ctx.measure_start;
@@ -405,19 +516,27 @@ impl Report {
 pub async fn run(args: HttpArgs) -> Result<ExitCode> {
     ensure!(args.concurrency > 0, "--concurrency must be at least 1");
     ensure!(!args.duration.is_zero(), "--duration must be positive");
-    let (target, host, prefix) = parse_url(&args.url)?;
+    let (dialer, prefix) = Dialer::new(&args.url, args.cacert.as_ref(), args.connect_to, args.spread_loopback)?;
     let paths = read_paths(&args.paths, &prefix)?;
     if let Some(pid) = args.pid {
         read_rss(pid)?; // fail fast on a wrong pid
     }
     let start = Instant::now();
     let measure_start = start + args.warmup;
-    let ctx =
-        Arc::new(Ctx { target, host, measure_start, end: measure_start + args.duration, timeout: args.timeout, paths });
+    ensure!(args.rate_per_client >= 0.0, "--rate-per-client must not be negative");
+    let interval = (args.rate_per_client > 0.0).then(|| Duration::from_secs_f64(1.0 / args.rate_per_client));
+    let ctx = Arc::new(Ctx {
+        dialer,
+        measure_start,
+        end: measure_start + args.duration,
+        timeout: args.timeout,
+        paths,
+        interval,
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..args.concurrency {
         let offset = i * ctx.paths.len() / args.concurrency;
-        tasks.spawn(client(ctx.clone(), offset));
+        tasks.spawn(client(ctx.clone(), args.first + i, offset));
     }
     let mut stats = Stats::new();
     while let Some(s) = tasks.join_next().await {
@@ -496,7 +615,23 @@ mod tests {
         assert_eq!((host.to_str().unwrap(), prefix.as_str()), ("127.0.0.1:8080", "/base"));
         let (t, _, _) = parse_url("unix:/tmp/c.sock").unwrap();
         assert!(matches!(t, Target::Unix(p) if p == std::path::Path::new("/tmp/c.sock")));
-        assert!(parse_url("https://example.com").is_err());
+        let (t, host, _) = parse_url("https://connect.test:8443").unwrap();
+        assert!(matches!(t, Target::Tls { addr, .. } if addr == "connect.test:8443"));
+        assert_eq!(host.to_str().unwrap(), "connect.test:8443");
+        assert!(
+            matches!(parse_url("https://connect.test").unwrap().0, Target::Tls { addr, .. } if addr == "connect.test:443")
+        );
+        assert!(parse_url("ftp://example.com").is_err());
         assert!(read_rss(std::process::id()).unwrap().vm_rss_kb > 0);
+    }
+
+    #[test]
+    fn every_client_gets_its_own_loopback_address() {
+        assert_eq!(loopback_source(0), Ipv4Addr::new(127, 0, 1, 1));
+        assert_eq!(loopback_source(253), Ipv4Addr::new(127, 0, 1, 254));
+        assert_eq!(loopback_source(254), Ipv4Addr::new(127, 0, 2, 1));
+        let all: std::collections::HashSet<_> = (0..20_000).map(loopback_source).collect();
+        assert_eq!(all.len(), 20_000);
+        assert!(all.iter().all(|a| a.is_loopback() && a.octets()[3] != 0 && a.octets()[3] != 255));
     }
 }

@@ -1,12 +1,13 @@
 //! `connect-bench`: load generator for the Connect web service.
 //!
 //! Subcommands:
-//! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP or
-//!   `unix:/path.sock`), reporting throughput, latency percentiles and,
+//! - `http`: closed-loop HTTP/1.1 keep-alive benchmark against one URL (TCP,
+//!   TLS or `unix:/path.sock`), reporting throughput, latency percentiles and,
 //!   optionally, the server's resident memory.
 //! - `rate`: open-loop load at a fixed rate over HTTP(S) until a signal, with
 //!   every failure listed and a per-second timeline (see [`rate`]; used by
 //!   `scripts/deploy-proof.sh` to watch deploys and rollbacks).
+//! - `hold`: many idle keep-alive connections held open (see [`hold`]).
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
 //! - `parse`: parser + normaliser throughput per source kind over the real
 //!   fixtures (see [`ingest`]).
@@ -31,6 +32,7 @@
 //! `--json` it prints one object (see `load::Report`); latencies are in ms.
 
 mod fixtures;
+mod hold;
 mod ingest;
 mod load;
 mod paths;
@@ -57,6 +59,8 @@ enum Cmd {
     Http(load::HttpArgs),
     /// Open-loop load at a fixed rate (HTTP or HTTPS) until --duration or SIGTERM; every failure listed.
     Rate(rate::RateArgs),
+    /// Hold many idle keep-alive connections open, then check they still answer.
+    Hold(hold::HoldArgs),
     /// Parser + normaliser throughput per source kind over the real fixtures.
     Parse(ingest::ParseArgs),
     /// One scrape cycle of many sources against a loopback fixture site, production politeness.
@@ -99,6 +103,10 @@ fn run() -> Result<ExitCode> {
         Cmd::Rate(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(rate::run(args))
+        }
+        Cmd::Hold(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(hold::run(args))
         }
         Cmd::Parse(args) => {
             ingest::parse(&args)?;

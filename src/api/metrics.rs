@@ -1,5 +1,6 @@
 //! `GET /api/metrics`: Prometheus text format. Gauges that describe state (pool, catalogue, billing)
-//! are refreshed at scrape time.
+//! are refreshed at scrape time, and so is `funding_matches_total`: the worker's matcher keeps the
+//! count in `matching_state`, so every app node reports the same figure.
 
 use axum::extract::State;
 use axum::http::header;
@@ -51,6 +52,19 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             Ok(figures) => text.push_str(&crate::billing::metrics::render(&figures)),
             Err(e) => tracing::warn!(error = %e, "billing metrics not computed"),
         }
+        match client.query_typed("SELECT matches_created FROM matching_state", &[]).await {
+            Ok(rows) => text.push_str(&funding_matches(rows.first().map_or(0, |r| r.get(0)))),
+            Err(e) => tracing::warn!(error = %e, "funding_matches_total not read"),
+        }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+}
+
+/// The matches the matcher ever created (organisation × program pairs that became matches).
+fn funding_matches(created: i64) -> String {
+    format!(
+        "# HELP funding_matches_total Funding matches created for organisations\n\
+         # TYPE funding_matches_total counter\n\
+         funding_matches_total {created}\n"
+    )
 }

@@ -10,9 +10,9 @@
 //!
 //! The operations commands run against what was rendered: `connect backup` ([`backup`],
 //! [`system_backup`]), `connect restore` ([`restore`], with [`cluster`] and [`tables`]),
-//! `connect maintenance` ([`maintenance`]) and `connect recover` ([`recover`], [`service`]).
-//! Releases: `connect deploy` ([`deploy`], with [`preflight`], [`release`] and [`supervise`]),
-//! `connect rollback` and `connect releases` ([`rollback`]).
+//! `connect maintenance` ([`maintenance`]), `connect recover` ([`recover`], [`service`]) and
+//! `connect health` ([`health`]). Releases: `connect deploy` ([`deploy`], with [`preflight`],
+//! [`release`] and [`supervise`]), `connect rollback` and `connect releases` ([`rollback`]).
 //! Their exit codes are in [`report`].
 
 pub mod backup;
@@ -25,6 +25,7 @@ pub mod deploy;
 pub mod expiry;
 pub mod freshness;
 pub mod hardware;
+pub mod health;
 pub mod maintenance;
 pub mod pgbackrest;
 pub mod preflight;

@@ -384,9 +384,14 @@ mod tests {
         assert!(site.contains("ssl_certificate /etc/letsencrypt/live/connect.example.kr/fullchain.pem;"));
         assert!(site.contains("location /.well-known/acme-challenge/ {"));
         assert!(site.contains("return 301 https://$host$request_uri;"));
-        assert!(site.contains("connect-src 'self' wss:;"));
-        // The security headers are repeated in each location that adds its own header.
-        assert_eq!(site.matches("Strict-Transport-Security").count(), 3);
+        // Each security header once per response: nginx adds one only when the app sent none, and
+        // repeats them in the one location that adds a header of its own. No X-XSS-Protection.
+        assert!(site.contains("map $upstream_http_content_security_policy $connect_csp {"));
+        assert!(site.contains("\"\"      \"default-src 'none'; frame-ancestors 'none';"));
+        assert_eq!(site.matches("add_header Strict-Transport-Security $connect_hsts always;").count(), 2);
+        assert!(!site.contains("add_header X-XSS-Protection"), "{site}");
+        // The app's assets carry their own Cache-Control: no second one from a /static/ location.
+        assert!(!site.contains("location /static/"), "{site}");
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Nginx {
     pub tls_certificate: Option<PathBuf>,
     /// Defaults to `/etc/letsencrypt/live/DOMAIN/privkey.pem`.
     pub tls_certificate_key: Option<PathBuf>,
+    /// Sent only on responses without a `Content-Security-Policy` of their own (the app's pages
+    /// have theirs): the JSON API and nginx's own pages.
     pub content_security_policy: String,
 }
 
@@ -238,10 +240,9 @@ impl Default for App {
     }
 }
 
-/// The spec's header, minus nothing: the web UI may still need inline scripts.
-const SPEC_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; \
-                        style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; \
-                        connect-src 'self' wss:;";
+/// For the responses that carry no policy of their own: JSON, and nginx's own error and redirect
+/// pages. The app's HTML pages send their own, stricter than the spec's (`src/web/security.rs`).
+const FALLBACK_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 impl Default for Nginx {
     fn default() -> Self {
@@ -260,7 +261,7 @@ impl Default for Nginx {
             acme_root: "/var/www/certbot".into(),
             tls_certificate: None,
             tls_certificate_key: None,
-            content_security_policy: SPEC_CSP.into(),
+            content_security_policy: FALLBACK_CSP.into(),
         }
     }
 }

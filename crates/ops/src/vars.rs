@@ -84,9 +84,8 @@ pub fn build(s: &Settings, hw: &Hardware) -> Result<Vars> {
     set("nginx_acme_root", path(&nginx.acme_root));
     set("tls_certificate", path(&s.tls_certificate()));
     set("tls_certificate_key", path(&s.tls_certificate_key()));
-    let mut header_vars = Vars::new();
-    header_vars.insert("nginx_csp".to_string(), nginx.content_security_policy.replace('"', "'"));
-    set("nginx_security_headers", template::fill("nginx/security-headers.inc", SECURITY_HEADERS, &header_vars)?);
+    set("nginx_csp", nginx.content_security_policy.replace('"', "'"));
+    set("nginx_security_headers", template::fill("nginx/security-headers.inc", SECURITY_HEADERS, &Vars::new())?);
 
     // PostgreSQL
     let pg = &s.postgres;
