@@ -266,3 +266,55 @@ async fn funding_matches_total_counts_every_match_the_matcher_created() {
     let (_, last) = app.get_text("/api/metrics").await;
     assert_eq!(figure(&last), (done.created + more.created).to_string(), "{last}");
 }
+
+/// K-Startup's and 중소벤처24's coded eligibility is stored with the program and matched: a call
+/// for 예비창업자 and companies under 3 years (said only in the coded fields, not the text) is
+/// eligible for a pre-founder and not for a company founded in 2015.
+#[tokio::test]
+async fn coded_eligibility_from_sources_is_stored_and_matched() {
+    let app = TestApp::new().await;
+    let lines = [
+        json!({"source": "kstartup", "external_id": "900001", "title": "2026년 초기 창업 사업화 지원 참가자 모집",
+        "period_raw": "2026-01-01 ~ 2099-12-30", "body_html": "<p>창업 아이디어의 사업화를 지원합니다.</p>",
+        "eligibility": [
+            {"kind": "applicant_type", "code": "일반인", "label": "일반인"},
+            {"kind": "applicant_type", "code": "일반기업", "label": "일반기업"},
+            {"kind": "business_age", "code": "예비창업자", "label": "예비창업자"},
+            {"kind": "business_age", "code": "3년미만", "label": "3년미만"}
+        ]})
+        .to_string(),
+        json!({"source": "sme24", "external_id": "S-77", "title": "수출 중소기업 물류비 지원",
+               "period_raw": "2026-01-01 ~ 2099-12-30", "body_html": "<p>수출 물류비를 지원합니다.</p>",
+               "eligibility": [{"kind": "company_scale", "code": "CC10", "label": "중소기업"},
+                               {"kind": "certification", "code": "EC01", "label": "벤처기업"}]})
+        .to_string(),
+    ];
+    app.import(&lines.join("\n")).await;
+    let stored: Value = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT eligibility_fields FROM programs WHERE source = 'kstartup'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored["business_age_text"], "예비창업자,3년미만", "{stored}");
+    assert_eq!(stored["target_text"], "일반인,일반기업", "{stored}");
+
+    let mut founder = person(&app.state, "idea@founder.kr").await;
+    org(&mut founder, json!({"kind": "company", "name": "예비창업팀", "profile": {"scales": ["pre_startup"]}})).await;
+    let mut old = person(&app.state, "ceo@old.kr").await;
+    org(&mut old, json!({"kind": "company", "name": "오래된회사", "profile": {"scales": ["sme"], "established_on": "2015-03-01"}}))
+        .await;
+    rematch(&app).await;
+    let founder_titles = titles(&founder.get("/api/matches").await.json());
+    assert!(founder_titles.contains(&"2026년 초기 창업 사업화 지원 참가자 모집".to_string()), "{founder_titles:?}");
+    let old_titles = titles(&old.get("/api/matches").await.json());
+    assert!(!old_titles.contains(&"2026년 초기 창업 사업화 지원 참가자 모집".to_string()), "{old_titles:?}");
+    // Without a 벤처기업 certificate on the profile, the 중소벤처24 program asks for it.
+    let export = old.get("/api/matches").await.json();
+    let sme24 = export["items"].as_array().unwrap().iter().find(|m| m["title"] == "수출 중소기업 물류비 지원");
+    if let Some(m) = sme24 {
+        assert_eq!(m["gate"], "conditional", "{m}");
+    }
+}

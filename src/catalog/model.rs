@@ -26,6 +26,10 @@ pub struct ProgramInput {
     pub source_url: Option<String>,
     pub published_on: Option<NaiveDate>,
     pub attachments: Vec<Attachment>,
+    /// Coded eligibility the source published (K-Startup, 중소벤처24); part of the content hash
+    /// only when present, so other programs hash as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility_fields: Option<eligibility::StructuredFields>,
 }
 
 impl ProgramInput {

@@ -22,7 +22,8 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
     let before = tracked_fields(client, &p.source, &p.external_id).await?;
     let hash = p.content_hash();
     let kind = p.period.kind.as_str();
-    let params: [(&(dyn ToSql + Sync), Type); 19] = [
+    let fields = p.eligibility_fields.as_ref().map(|f| serde_json::to_value(f).expect("fields serialise"));
+    let params: [(&(dyn ToSql + Sync), Type); 20] = [
         (&p.source, Type::TEXT),
         (&p.external_id, Type::TEXT),
         (&p.title, Type::TEXT),
@@ -42,13 +43,15 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
         (&p.source_url, Type::TEXT),
         (&p.published_on, Type::DATE),
         (&hash, Type::TEXT),
+        (&fields, Type::JSONB),
     ];
     let row = client
         .query_typed(
             "INSERT INTO programs (source, external_id, title, ministry, agency, announcement_type, category,
                                    regions, target_types, period_raw, period_start, period_end, period_end_time,
-                                   period_kind, budget_krw, body, source_url, published_on, content_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                                   period_kind, budget_krw, body, source_url, published_on, content_hash,
+                                   eligibility_fields)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
              ON CONFLICT (source, external_id) DO UPDATE SET
                 title = EXCLUDED.title, ministry = EXCLUDED.ministry, agency = EXCLUDED.agency,
                 announcement_type = EXCLUDED.announcement_type, category = EXCLUDED.category,
@@ -57,7 +60,8 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
                 period_end = EXCLUDED.period_end, period_end_time = EXCLUDED.period_end_time,
                 period_kind = EXCLUDED.period_kind, budget_krw = EXCLUDED.budget_krw, body = EXCLUDED.body,
                 source_url = EXCLUDED.source_url, published_on = EXCLUDED.published_on,
-                content_hash = EXCLUDED.content_hash, last_changed_at = now(), removed_at = NULL
+                content_hash = EXCLUDED.content_hash, eligibility_fields = EXCLUDED.eligibility_fields,
+                last_changed_at = now(), removed_at = NULL
              WHERE programs.content_hash <> EXCLUDED.content_hash OR programs.removed_at IS NOT NULL
              RETURNING id, (xmax = 0) AS inserted",
             &params,

@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0010_notification_threshold_digest.sql",
         sql: include_str!("../../migrations/0010_notification_threshold_digest.sql"),
     },
+    Migration {
+        name: "0011_program_eligibility_fields.sql",
+        sql: include_str!("../../migrations/0011_program_eligibility_fields.sql"),
+    },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

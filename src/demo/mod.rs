@@ -227,6 +227,7 @@ fn synthetic_program(rng: &mut StdRng, n: usize, today: NaiveDate) -> ProgramInp
         source_url: Some(format!("https://example.invalid/programs/syn-{n:07}")),
         published_on: Some(start),
         attachments: vec![Attachment::new(format!("{year}년도 {topic} 공고문.hwp"), None)],
+        eligibility_fields: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! From what a source published ([`RawProgram`]: raw period, amount, HTML) to what we store
 //! ([`ProgramInput`]): the one place where every importer and scraper normalises a record.
 
+use eligibility::{Source, StructuredFields};
 use normalize::{announcement_type, clean_line, html_to_text, parse_krw, parse_regions, period, Region};
 use sources::RawProgram;
 
@@ -70,5 +71,37 @@ pub fn normalise(raw: &RawProgram) -> Result<ProgramInput, String> {
             .map(|a| Attachment::new(clean_line(&a.name), a.url.clone().filter(|u| !u.trim().is_empty())))
             .filter(|a| !a.name.is_empty())
             .collect(),
+        eligibility_fields: structured_fields(source, raw),
     })
+}
+
+/// The coded eligibility K-Startup and 중소벤처24 publish, as the matcher reads it
+/// (`eligibility::from_structured`): labels joined the way each source writes its lists.
+fn structured_fields(source: &str, raw: &RawProgram) -> Option<StructuredFields> {
+    let codes = &raw.eligibility;
+    let (source, separator) = match source {
+        "kstartup" => (Source::Kstartup, ","),
+        "sme24" => (Source::Sme24, "|"),
+        _ => return None,
+    };
+    let join = |kind: &str| {
+        let labels: Vec<&str> =
+            codes.iter().filter(|c| c.kind == kind).map(|c| c.label.as_deref().unwrap_or(&c.code)).collect();
+        (!labels.is_empty()).then(|| labels.join(separator))
+    };
+    let fields = StructuredFields {
+        source,
+        target_text: join("applicant_type").or_else(|| join("company_scale")),
+        business_age_text: join("business_age"),
+        age_text: join("representative_age"),
+        target_detail_text: join("target_detail"),
+        exclusion_text: join("exclusion"),
+        // K-Startup's `supt_regin` is the record's region list.
+        region_text: join("area").or_else(|| (source == Source::Kstartup).then(|| raw.regions_raw.clone()).flatten()),
+        revenue_text: join("sales"),
+        employees_text: join("employees"),
+        certification_text: join("certification"),
+        ..StructuredFields::default()
+    };
+    (fields != StructuredFields { source, ..StructuredFields::default() }).then_some(fields)
 }

@@ -61,7 +61,7 @@ pub async fn candidates<C: GenericClient>(
         .query_typed(
             "SELECT p.id, p.title, p.body, p.category, p.regions, p.target_types, p.period_end, p.budget_krw,
                     p.content_hash || ':' || md5(p.attachment_text), r.content_hash, r.rules, r.kind, o.rules,
-                    left(p.attachment_text, $3)
+                    left(p.attachment_text, $3), p.eligibility_fields
                FROM programs p
                LEFT JOIN program_rules r ON r.program_id = p.id
                LEFT JOIN program_rule_overrides o ON o.program_id = p.id
@@ -86,7 +86,10 @@ pub async fn candidates<C: GenericClient>(
             }
             _ => {
                 let text = if attachments.is_empty() { body.clone() } else { format!("{body}\n{attachments}") };
-                let rules = eligibility::from_text(&text);
+                let fields: Option<eligibility::StructuredFields> =
+                    row.get::<_, Option<serde_json::Value>>(14).and_then(|v| serde_json::from_value(v).ok());
+                let mut rules = fields.as_ref().map(eligibility::from_structured).unwrap_or_default();
+                rules.extend(eligibility::from_text(&text));
                 let kind = eligibility::classify_kind(&title, &body);
                 let json = serde_json::to_value(&rules).expect("rules serialise");
                 client

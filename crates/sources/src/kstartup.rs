@@ -104,6 +104,12 @@ fn program(item: &Value, ctx: &ParseContext) -> Option<RawProgram> {
     split_list(field(item, "aply_trgt"), "applicant_type", &mut p.eligibility);
     split_list(field(item, "biz_enyy"), "business_age", &mut p.eligibility);
     split_list(field(item, "biz_trgt_age"), "representative_age", &mut p.eligibility);
+    // The free-text target and exclusion descriptions, read sentence by sentence by the matcher.
+    for (key, kind) in [("aply_trgt_ctnt", "target_detail"), ("aply_excl_trgt_ctnt", "exclusion")] {
+        if let Some(text) = field(item, key) {
+            p.eligibility.push(EligibilityCode { kind: kind.into(), code: text.clone(), label: Some(text) });
+        }
+    }
     Some(p)
 }
 

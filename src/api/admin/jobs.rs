@@ -77,14 +77,7 @@ pub async fn retry(
     Admin(caller): Admin,
     Path((queue, id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let queue = queue_name(&queue)?;
-    let job = queue::JobId::from(id.clone());
-    let found = state.jobs.retry_dead(queue, &job).await.map_err(|e| ApiError::Unavailable(format!("대기열: {e}")))?;
-    if !found {
-        return Err(ApiError::NotFound("실패한 작업을 찾을 수 없습니다 (이미 다시 실행했거나 지웠습니다)"));
-    }
-    tracing::info!(actor = caller.user_id, queue, job = %id, "dead job retried");
-    Ok(Json(serde_json::json!({ "queue": queue, "id": id, "message": "작업을 다시 대기열에 넣었습니다" })))
+    act(&state, caller.user_id, &queue, id, Action::Retry).await
 }
 
 /// `DELETE /api/admin/jobs/{queue}/{id}`: forgets a dead job.
@@ -93,13 +86,32 @@ pub async fn discard(
     Admin(caller): Admin,
     Path((queue, id)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let queue = queue_name(&queue)?;
+    act(&state, caller.user_id, &queue, id, Action::Discard).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Retry,
+    Discard,
+}
+
+async fn act(
+    state: &AppState,
+    actor: i64,
+    queue: &str,
+    id: String,
+    action: Action,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let queue = queue_name(queue)?;
     let job = queue::JobId::from(id.clone());
-    let found =
-        state.jobs.discard_dead(queue, &job).await.map_err(|e| ApiError::Unavailable(format!("대기열: {e}")))?;
-    if !found {
-        return Err(ApiError::NotFound("실패한 작업을 찾을 수 없습니다"));
+    let done = match action {
+        Action::Retry => state.jobs.retry_dead(queue, &job).await,
+        Action::Discard => state.jobs.discard_dead(queue, &job).await,
     }
-    tracing::info!(actor = caller.user_id, queue, job = %id, "dead job discarded");
+    .map_err(|e| ApiError::Unavailable(format!("대기열: {e}")))?;
+    if !done {
+        return Err(ApiError::NotFound("실패한 작업을 찾을 수 없습니다 (이미 다시 실행했거나 지웠습니다)"));
+    }
+    tracing::info!(actor, queue, job = %id, ?action, "dead job handled");
     Ok(Json(serde_json::json!({ "queue": queue, "id": id })))
 }
