@@ -101,7 +101,6 @@ fn structured_fields(source: &str, raw: &RawProgram) -> Option<StructuredFields>
         revenue_text: join("sales"),
         employees_text: join("employees"),
         certification_text: join("certification"),
-        ..StructuredFields::default()
     };
     (fields != StructuredFields { source, ..StructuredFields::default() }).then_some(fields)
 }
