@@ -109,7 +109,10 @@
       };
       if (method !== 'DELETE') {
         init.headers['Content-Type'] = 'application/json';
-        init.body = JSON.stringify(collect(form));
+        let body = collect(form);
+        // A form of numbered rows (`0.kind`, `1.kind`, …) sends them as a JSON list.
+        if (form.hasAttribute('data-list')) body = Object.keys(body).sort(function (a, b) { return a - b; }).map(function (k) { return body[k]; });
+        init.body = JSON.stringify(body);
       }
       const response = await fetch(form.dataset.api, init);
       const text = await response.text();

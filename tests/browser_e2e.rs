@@ -181,5 +181,58 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
         .unwrap()
         .get(0);
     assert_eq!(consents, 2);
+
+    // On a program page the new account saves the program; on /saved it turns the weekly digest's
+    // mail off and raises the new-match threshold, both sent by app.js to the JSON API.
+    browser.goto(&url.to_string()).await.unwrap();
+    browser.find(Locator::Css("ul.cards h3 a")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "a program page", |u| u.path().starts_with("/programs/")).await;
+    browser
+        .find(Locator::XPath("//button[normalize-space(.)='관심 공고로 저장']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "관심 공고에 저장했습니다").await;
+    browser.goto(&format!("{base}/saved")).await.unwrap();
+    assert!(browser.source().await.unwrap().contains("관심 공고 (1)"));
+    browser.find(Locator::Css("input[name='1.mail']")).await.unwrap().click().await.unwrap();
+    let threshold = browser.find(Locator::Css("input[name='2.min_score']")).await.unwrap();
+    threshold.clear().await.unwrap();
+    threshold.send_keys("85").await.unwrap();
+    browser
+        .find(Locator::Css("form[data-api='/api/me/notification-settings'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "알림 설정을 저장했습니다").await;
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT (SELECT mail FROM notification_settings s WHERE s.user_id = u.id AND kind = 'digest'),
+                    (SELECT min_score FROM notification_settings s WHERE s.user_id = u.id AND kind = 'new_match')
+               FROM users u WHERE u.email = 'browser@example.com'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, Option<bool>>(0), row.get::<_, Option<i16>>(1)), (Some(false), Some(85)));
     browser.close().await.unwrap();
+}
+
+/// Waits until the page shows `text` (a form's status line, say).
+async fn wait_for_text(browser: &Client, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if browser.source().await.unwrap().contains(text) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the page never showed '{text}'");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

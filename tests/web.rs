@@ -577,6 +577,7 @@ async fn saved_programs_searches_and_the_calendar_have_a_page() {
         "{html}"
     );
     assert!(html.contains("data-api=\"/api/me/calendar\""), "{html}");
+    assert!(html.contains("name=\"2.min_score\" value=\"70\"") && html.contains("주간 요약"), "{html}");
 
     let other = person(&app.state, "park@example.com").await.get("/saved").await.text();
     assert!(other.contains("관심 공고 (0)") && !other.contains(title.get::<_, &str>(0)), "only one's own");

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::api::me::{notifications, saved};
 use crate::api::AppState;
 use crate::catalog::status::Clock;
+use crate::notify::Kind;
 use crate::web::error::PageError;
 use crate::web::format;
 use crate::web::page::{self, Chrome};
@@ -31,6 +32,24 @@ pub struct SearchRow {
     pub url: String,
 }
 
+pub struct SettingRow {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub mail: bool,
+    pub in_app: bool,
+    /// The new-match threshold, for that kind only.
+    pub min_score: Option<i64>,
+}
+
+fn setting_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Deadline => "마감 알림 (관심·맞춤 공고, 마감 7일·3일·1일 전 아침 9시)",
+        Kind::Digest => "주간 요약 (매주 월요일 아침 9시)",
+        Kind::NewMatch => "새 맞춤 공고",
+        Kind::ProgramChanged => "관심 공고의 마감일·서류 변경",
+    }
+}
+
 pub struct NotificationRow {
     pub title: String,
     pub body: String,
@@ -47,6 +66,7 @@ pub struct Saved {
     pub searches: Vec<SearchRow>,
     pub notifications: Vec<NotificationRow>,
     pub unread: usize,
+    pub settings: Vec<SettingRow>,
 }
 
 pub async fn show(State(state): State<AppState>, viewer: MaybeViewer) -> Result<Response, PageError> {
@@ -65,6 +85,7 @@ pub async fn show(State(state): State<AppState>, viewer: MaybeViewer) -> Result<
         axum::extract::Query(notifications::ListQuery { unread: false }),
     )
     .await?;
+    let axum::Json(settings) = notifications::settings(State(state.clone()), viewer.caller.clone()).await?;
     let today = Clock::now().today();
     let page = Saved {
         page: Chrome::private("관심 공고와 알림", Some(viewer)).section("saved"),
@@ -90,6 +111,16 @@ pub async fn show(State(state): State<AppState>, viewer: MaybeViewer) -> Result<
         searches: searches
             .iter()
             .map(|s| SearchRow { id: s.id, name: s.name.clone(), url: format!("/programs?{}", s.query) })
+            .collect(),
+        settings: settings
+            .iter()
+            .map(|s| SettingRow {
+                kind: s.kind.as_str(),
+                label: setting_label(s.kind),
+                mail: s.mail,
+                in_app: s.in_app,
+                min_score: s.min_score,
+            })
             .collect(),
         unread: notes.iter().filter(|n| !n.read).count(),
         notifications: notes
