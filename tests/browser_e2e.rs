@@ -184,7 +184,7 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
 
     // On a program page the new account saves the program; on /saved it turns the weekly digest's
     // mail off and raises the new-match threshold, both sent by app.js to the JSON API.
-    browser.goto(&url.to_string()).await.unwrap();
+    browser.goto(url.as_str()).await.unwrap();
     browser.find(Locator::Css("ul.cards h3 a")).await.unwrap().click().await.unwrap();
     wait_for_url(&browser, "a program page", |u| u.path().starts_with("/programs/")).await;
     browser
