@@ -1,6 +1,8 @@
-//! One end-to-end visit in a real headless Chromium (ChromeDriver over WebDriver, phone-sized
-//! window): a visitor searches `AI 바우처`, narrows it to a region with the filter boxes, signs up,
-//! and lands on their account page. The app runs on a real TCP port with its assets, CSP and JS.
+//! End-to-end visits in a real headless Chromium (ChromeDriver over WebDriver, phone-sized window):
+//! a visitor searches `AI 바우처`, narrows it to a region with the filter boxes, signs up, lands on
+//! their account page, saves a program and sets notifications; an administrator retries a dead
+//! scrape job and watches a scrape run arrive live over the WebSocket. The app runs on a real TCP
+//! port with its assets, CSP and JS.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`). Without
 //! `/usr/bin/chromedriver` the test is skipped with a message — except under CI (`CI=true`), where
@@ -91,14 +93,22 @@ fn query(url: &url::Url, name: &str) -> Vec<String> {
     url.query_pairs().filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
 }
 
+/// Whether ChromeDriver is here; under CI it must be.
+fn browser_installed() -> bool {
+    if std::path::Path::new(CHROMEDRIVER).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI must run the browser test: install it with scripts/install-browser.sh"
+    );
+    eprintln!("SKIPPED: {CHROMEDRIVER} is missing; run scripts/install-browser.sh to run this test");
+    false
+}
+
 #[tokio::test]
 async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
-    if !std::path::Path::new(CHROMEDRIVER).exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must run the browser test: install it with scripts/install-browser.sh"
-        );
-        eprintln!("SKIPPED: {CHROMEDRIVER} is missing; run scripts/install-browser.sh to run this test");
+    if !browser_installed() {
         return;
     }
     // Plain HTTP on loopback: cookies without Secure, as in development.
@@ -235,4 +245,67 @@ async fn wait_for_text(browser: &Client, text: &str) {
         assert!(std::time::Instant::now() < deadline, "the page never showed '{text}'");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_retries_a_dead_job_and_watches_progress_live() {
+    if !browser_installed() {
+        return;
+    }
+    let app = TestApp::with(&[("CONNECT_COOKIE_SECURE", "false")]).await;
+    // A scrape job that a worker dead-letters at once.
+    let scrape = connect::ingest::worker::SCRAPE_QUEUE;
+    let jobs = app.state.jobs.clone();
+    jobs.enqueue(scrape, &connect::ingest::worker::scrape_job("keit-board")).await.unwrap();
+    let client = redis::Client::open(common::redis_url()).unwrap();
+    let (_, reader) = queue::connect(&client, Duration::from_millis(100)).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(queue::Worker::new(jobs.clone(), reader).run(
+        scrape,
+        |_job: queue::Job| async { Err(queue::JobError::Fatal("HTTP 503: 기관 사이트 점검 중".into())) },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    while jobs.stats(scrape).await.unwrap().dead < 1 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+    common::browser::person(&app.state, "ops@connect.test").await;
+    connect::accounts::grant(&app.db.client().await, "ops@connect.test", connect::accounts::Role::Admin).await.unwrap();
+
+    let addr = serve(&app).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let base = format!("http://{addr}");
+    browser.goto(&format!("{base}/login?next=/admin")).await.unwrap();
+    browser.find(Locator::Css("#email")).await.unwrap().send_keys("ops@connect.test").await.unwrap();
+    browser.find(Locator::Css("#password")).await.unwrap().send_keys(common::browser::PASSWORD).await.unwrap();
+    browser.find(Locator::Css("form[data-api] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the admin console", |u| u.path() == "/admin").await;
+    wait_for_text(&browser, "기관 사이트 점검 중").await;
+
+    // 다시 실행: the job goes back on its queue and the page reloads without it.
+    browser.find(Locator::XPath("//button[normalize-space(.)='다시 실행']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "실패해 보관된 작업이 없습니다").await;
+    let stats = jobs.stats(scrape).await.unwrap();
+    assert_eq!((stats.pending, stats.dead), (1, 0), "{stats:?}");
+
+    // A scrape finishing now appears on the open page, pushed over the WebSocket (no reload).
+    assert!(!browser.source().await.unwrap().contains("live-e2e-source"));
+    app.db
+        .client()
+        .await
+        .execute(
+            "INSERT INTO scrape_runs (source, status, pages, new_items, finished_at)
+             VALUES ('live-e2e-source', 'succeeded', 3, 12, now())",
+            &[],
+        )
+        .await
+        .unwrap();
+    wait_for_text(&browser, "live-e2e-source").await;
+    let state = browser.find(Locator::Css("#live-state")).await.unwrap().text().await.unwrap();
+    assert!(!state.contains("준비 중"), "the live connection is up: {state}");
+    browser.close().await.unwrap();
 }
