@@ -111,8 +111,10 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
     if !browser_installed() {
         return;
     }
-    // Plain HTTP on loopback: cookies without Secure, as in development.
-    let app = TestApp::with(&[("CONNECT_COOKIE_SECURE", "false")]).await;
+    // Plain HTTP on loopback: cookies without Secure, as in development; mails to a local SMTP sink.
+    let sink = mail::sink::Sink::start().await;
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port());
+    let app = TestApp::with(&[("CONNECT_COOKIE_SECURE", "false"), ("SMTP_URL", &smtp)]).await;
     let records = [
         record("seoul", "AI 바우처 지원사업 (서울)", json!({"regions_raw": "서울", "ministry": "과학기술정보통신부"})),
         record(
@@ -192,6 +194,34 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
         .get(0);
     assert_eq!(consents, 2);
 
+    // The verification mail's link confirms the address.
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    let text = mails[0].text_body().expect("a text body");
+    let token =
+        text[text.find("token=").expect("a link") + "token=".len()..].split_whitespace().next().unwrap().to_string();
+    browser.goto(&format!("{base}/verify-email?token={token}")).await.unwrap();
+    browser
+        .find(Locator::Css("form[data-api='/api/auth/verify-email'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&browser, "이메일 주소를 확인했습니다").await;
+
+    // An organisation, registered in the browser; the worker's matcher runs; the dashboard shows
+    // its matches with the badge, score and reasons.
+    browser.goto(&format!("{base}/orgs/new")).await.unwrap();
+    browser.find(Locator::Css("#name")).await.unwrap().send_keys("브라우저 주식회사").await.unwrap();
+    browser.find(Locator::Css("form[data-api='/api/orgs'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the organisation editor", |u| u.path().starts_with("/orgs/") && u.path() != "/orgs/new")
+        .await;
+    connect::matching::jobs::rematch_pending(&app.state.db, connect::catalog::Clock::now().today()).await.unwrap();
+    browser.goto(&format!("{base}/dashboard")).await.unwrap();
+    let dashboard = browser.source().await.unwrap();
+    assert!(dashboard.contains("AI 바우처 지원사업 (서울)") && dashboard.contains("적합도"), "{dashboard}");
+    assert!(dashboard.contains("class=\"reasons\"") || dashboard.contains("class=\"warnings\""), "{dashboard}");
+
     // On a program page the new account saves the program; on /saved it turns the weekly digest's
     // mail off and raises the new-match threshold, both sent by app.js to the JSON API.
     browser.goto(url.as_str()).await.unwrap();
@@ -232,6 +262,24 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
         .await
         .unwrap();
     assert_eq!((row.get::<_, Option<bool>>(0), row.get::<_, Option<i16>>(1)), (Some(false), Some(85)));
+
+    // The calendar feed: a secret address made on the page (after a confirmation), holding the
+    // saved program's deadline.
+    browser
+        .find(Locator::XPath("//button[normalize-space(.)='캘린더 주소 만들기']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.accept_alert().await.unwrap();
+    wait_for_text(&browser, ".ics").await;
+    let page = browser.source().await.unwrap();
+    let start = page.find("/api/calendar/").expect("the feed's address on the page");
+    let path: String = page[start..].chars().take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"').collect();
+    let feed = common::browser::Browser::new(&app.state, "10.9.0.1").get(&path).await;
+    assert_eq!(feed.status, axum::http::StatusCode::OK, "{path}");
+    assert!(feed.text().contains("BEGIN:VCALENDAR") && feed.text().contains("AI 바우처"), "{}", feed.text());
     browser.close().await.unwrap();
 }
 
