@@ -631,3 +631,27 @@ async fn an_admin_sees_dead_jobs_and_puts_one_back() {
     assert_eq!((stats.pending, stats.dead), (1, 0), "{stats:?}");
     assert_eq!(staff.post("/api/admin/jobs/elsewhere/x/retry", json!({})).await.status, StatusCode::BAD_REQUEST);
 }
+
+/// `/admin/stats` shows staff the business figures (registrations, organisations, matches, scrape
+/// success per source); everyone else gets the 404 page.
+#[tokio::test]
+async fn staff_see_the_business_statistics() {
+    let app = app().await;
+    catalogue(&app).await;
+    scrape_run(&app, "nipa-board").await;
+    app.db
+        .client()
+        .await
+        .execute("INSERT INTO scrape_runs (source, status, finished_at) VALUES ('nipa-board', 'failed', now())", &[])
+        .await
+        .unwrap();
+    let mut kim = person(&app.state, "stats.kim@example.com").await;
+    assert_eq!(kim.get("/admin/stats").await.status, StatusCode::NOT_FOUND);
+    let mut staff = admin(&app, "stats.ops@example.com").await;
+    let page = staff.get("/admin/stats").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(header(&page, "cache-control"), "private, no-store");
+    let html = page.text();
+    assert!(html.contains("회원</dt><dd>2명"), "{html}");
+    assert!(html.contains("<th scope=\"row\">nipa-board</th><td>1</td><td>1</td><td>50.0%</td>"), "{html}");
+}

@@ -11,6 +11,7 @@ pub mod no_script;
 pub mod orgs;
 pub mod program;
 pub mod saved;
+pub mod stats;
 
 use crate::api::programs::ProgramItem;
 use crate::web::format::{self, Badge};
