@@ -655,3 +655,32 @@ async fn staff_see_the_business_statistics() {
     assert!(html.contains("회원</dt><dd>2명"), "{html}");
     assert!(html.contains("<th scope=\"row\">nipa-board</th><td>1</td><td>1</td><td>50.0%</td>"), "{html}");
 }
+
+/// `/admin/users` lists people and organisations through the audited admin API; only a SUPER_ADMIN
+/// gets the role forms; everyone else gets the 404 page.
+#[tokio::test]
+async fn staff_see_people_and_organisations_and_the_view_is_audited() {
+    let app = app().await;
+    let mut kim = person(&app.state, "people.kim@example.com").await;
+    assert_eq!(kim.get("/admin/users").await.status, StatusCode::NOT_FOUND);
+    kim.post("/api/orgs", json!({"kind": "company", "name": "김씨네 연구소"})).await;
+    let mut staff = admin(&app, "people.ops@example.com").await;
+    let html = staff.get("/admin/users?q=kim").await.text();
+    assert!(html.contains("people.kim@example.com") && !html.contains("people.ops@example.com"), "{html}");
+    assert!(html.contains("김씨네 연구소") && !html.contains("data-method=\"PATCH\""), "{html}");
+    let audited: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM audit_log WHERE action = 'admin.users_listed'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(audited, 1);
+    connect::accounts::grant(&app.db.client().await, "people.ops@example.com", connect::accounts::Role::SuperAdmin)
+        .await
+        .unwrap();
+    staff.login("people.ops@example.com", PASSWORD).await;
+    let html = staff.get("/admin/users").await.text();
+    assert!(html.contains("data-method=\"PATCH\"") && html.contains("최고 관리자"), "{html}");
+}

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}", get(pages::orgs::edit))
         .route("/admin", get(pages::admin::show))
         .route("/admin/stats", get(pages::stats::show))
+        .route("/admin/users", get(pages::people::show))
         .route("/sitemap.xml", get(seo::sitemap))
         .route("/sitemaps/{file}", get(seo::sitemap_part))
         .route("/robots.txt", get(seo::robots))

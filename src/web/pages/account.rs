@@ -206,7 +206,7 @@ pub struct OrgRow {
     pub completeness: u8,
 }
 
-fn role_label(role: crate::accounts::Role) -> &'static str {
+pub fn role_label(role: crate::accounts::Role) -> &'static str {
     match role {
         crate::accounts::Role::User => "일반 회원",
         crate::accounts::Role::Admin => "관리자",

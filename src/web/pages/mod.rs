@@ -9,6 +9,7 @@ pub mod home;
 pub mod legal;
 pub mod no_script;
 pub mod orgs;
+pub mod people;
 pub mod program;
 pub mod saved;
 pub mod stats;
