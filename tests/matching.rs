@@ -229,10 +229,31 @@ async fn the_dashboard_page_shows_stored_matches_with_reasons() {
         ceo.get(&format!("/dashboard?organization_id={id}&gate=conditional&status=&sort=deadline")).await.text();
     assert!(!conditional.contains("2026년 창업기업 인공지능 기술개발 지원사업"), "{conditional}");
 
+    // The status board: a program marked 신청 준비 sits in that column.
+    let program: i64 = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT id FROM programs WHERE title = '2026년 창업기업 인공지능 기술개발 지원사업'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let set =
+        ceo.send(Method::PUT, &format!("/api/matches/{program}/status"), Some(json!({"status": "applying"}))).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    let board = ceo.get("/dashboard/board").await.text();
+    let applying = &board[board.find("id=\"col-applying\"").expect("the 신청 준비 column")..];
+    let applying = &applying[..applying.find("</section>").unwrap()];
+    assert!(
+        applying.contains("2026년 창업기업 인공지능 기술개발 지원사업") && applying.contains("신청 준비"),
+        "{board}"
+    );
+
     let mut other = person(&app.state, "other@startup.kr").await;
     org(&mut other, json!({"kind": "company", "name": "남의기관", "profile": {}})).await;
     let refused = other.get(&format!("/dashboard?organization_id={id}")).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/dashboard/board?organization_id={id}")).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/reset-password", get(pages::account::reset_password))
         .route("/account", get(pages::account::show))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/dashboard/board", get(pages::dashboard::board))
         .route("/saved", get(pages::saved::show))
         .route("/account/links", get(pages::account::confirm_link))
         .route("/invitations/accept", get(pages::account::accept_invitation))

@@ -93,13 +93,18 @@ fn type_label(code: &str) -> &'static str {
     }
 }
 
-fn row(m: &MatchItem, today: chrono::NaiveDate) -> MatchRow {
-    let (dday, dday_class) = match m.deadline.map(|d| (d - today).num_days()) {
+/// The D-day badge of a deadline and its style (as the catalogue's badges).
+fn dday(deadline: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> (String, &'static str) {
+    match deadline.map(|d| (d - today).num_days()) {
         None => (String::new(), "none"),
         Some(days) if days < 0 => ("마감".to_string(), "closed"),
         Some(0) => ("D-day".to_string(), "soon"),
         Some(days) => (format!("D-{days}"), if days <= 7 { "soon" } else { "open" }),
-    };
+    }
+}
+
+fn row(m: &MatchItem, today: chrono::NaiveDate) -> MatchRow {
+    let (dday, dday_class) = dday(m.deadline, today);
     MatchRow {
         program_id: m.program_id,
         title: m.title.clone(),
@@ -155,6 +160,97 @@ pub async fn show(
         sorts: options(&[("score", "적합도순"), ("deadline", "마감 임박순")], query.sort.as_deref().or(Some("score"))),
         include_dismissed: query.include_dismissed,
         csv_url: format!("/api/matches?format=csv&organization_id={organization_id}"),
+    };
+    Ok(page::render(StatusCode::OK, &page, &page.page))
+}
+
+pub struct BoardCard {
+    pub program_id: i64,
+    pub title: String,
+    pub deadline: String,
+    pub dday: String,
+    pub dday_class: &'static str,
+}
+
+pub struct BoardColumn {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub cards: Vec<BoardCard>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_board.html")]
+pub struct Board {
+    pub page: Chrome,
+    pub orgs: Vec<OrgTab>,
+    pub organization_id: i64,
+    pub columns: Vec<BoardColumn>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct BoardQuery {
+    pub organization_id: Option<i64>,
+}
+
+/// `/dashboard/board`: the organisation's programs by application status (관심 → 신청 준비 →
+/// 신청 완료 → 선정 / 미선정), nearest deadline first; hidden ones are left out.
+pub async fn board(
+    State(state): State<AppState>,
+    viewer: MaybeViewer,
+    Query(query): Query<BoardQuery>,
+) -> Result<Response, PageError> {
+    let viewer = match viewer.require("/dashboard/board") {
+        Ok(viewer) => viewer,
+        Err(login) => return Ok(login.into_response()),
+    };
+    let axum::Json(orgs) = crate::api::orgs::show::list(State(state.clone()), viewer.caller.clone()).await?;
+    let Some(first) = orgs.first() else {
+        let page = NoOrganization { page: Chrome::private("신청 현황", Some(viewer)).section("dashboard") };
+        return Ok(page::render(StatusCode::OK, &page, &page.page));
+    };
+    let organization_id = query.organization_id.unwrap_or(first.id);
+    let client = state.db.get().await?;
+    crate::orgs::access(&**client, organization_id, &viewer.caller).await?;
+    let rows = client
+        .query_typed(
+            "SELECT s.status, p.id, p.title, p.period_end FROM match_status s JOIN programs p ON p.id = s.program_id
+              WHERE s.organization_id = $1 AND s.status <> 'dismissed'
+              ORDER BY p.period_end NULLS LAST, p.id",
+            &[(&organization_id, tokio_postgres::types::Type::INT8)],
+        )
+        .await?;
+    let today = Clock::now().today();
+    let columns = STATUSES
+        .iter()
+        .filter(|(status, _)| *status != "dismissed")
+        .map(|&(status, label)| BoardColumn {
+            status,
+            label,
+            cards: rows
+                .iter()
+                .filter(|r| r.get::<_, &str>(0) == status)
+                .map(|r| {
+                    let deadline: Option<chrono::NaiveDate> = r.get(3);
+                    let (dday, dday_class) = dday(deadline, today);
+                    BoardCard {
+                        program_id: r.get(1),
+                        title: r.get(2),
+                        deadline: deadline.map(format::date).unwrap_or_else(|| "마감일 미정".into()),
+                        dday,
+                        dday_class,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let page = Board {
+        page: Chrome::private("신청 현황", Some(viewer)).section("dashboard"),
+        orgs: orgs
+            .iter()
+            .map(|o| OrgTab { id: o.id, name: o.name.clone(), current: o.id == organization_id })
+            .collect(),
+        organization_id,
+        columns,
     };
     Ok(page::render(StatusCode::OK, &page, &page.page))
 }
