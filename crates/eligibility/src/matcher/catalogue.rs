@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 use super::checks::{check, Quick, Situation, Status};
 use super::score::{self, Judged};
-use super::{effective_rules, field_rules, gates, membership, ORDER};
+use super::{effective_rules, field_rules, gates, membership, preferred_certifications, startup_months, ORDER};
 use crate::constraint::{Certification, Constraint};
 use crate::facts::{OrgFacts, ProgramFacts};
 use crate::org_type::OrgType;
@@ -214,16 +214,7 @@ impl<'a> Catalogue<'a> {
             })
             .flatten()
             .collect();
-        let startup_months = rules
-            .iter()
-            .filter(|r| gates(r))
-            .filter_map(|r| match &r.constraint {
-                Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
-                _ => None,
-            })
-            .reduce(|a, b| a.hull(&b))
-            .map(|m| Range { min: None, max: m.max })
-            .unwrap_or_else(membership::startup_default);
+        let startup_months = startup_months(&rules);
         let trl = rules
             .iter()
             .filter_map(|r| match &r.constraint {
@@ -231,14 +222,7 @@ impl<'a> Catalogue<'a> {
                 _ => None,
             })
             .collect();
-        let preferred = rules
-            .iter()
-            .filter_map(|r| match &r.constraint {
-                Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let preferred = preferred_certifications(&rules).collect();
         let (title, rest) = score::keyword_texts(facts);
         let prepared = Prepared { facts, gating, targeted, startup_months, trl, preferred, deadline: facts.deadline };
         self.index(&title, &rest);

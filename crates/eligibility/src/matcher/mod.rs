@@ -53,17 +53,7 @@ pub fn evaluate(org: &OrgFacts, program: &ProgramFacts, today: NaiveDate) -> Ver
             _ => false,
         })
     });
-    // 창업기업 means the announcement's own business age when it states one.
-    let startup_months = rules
-        .iter()
-        .filter(|r| gates(r))
-        .filter_map(|r| match &r.constraint {
-            Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
-            _ => None,
-        })
-        .reduce(|a, b| a.hull(&b))
-        .map(|m| crate::range::Range { min: None, max: m.max })
-        .unwrap_or_else(membership::startup_default);
+    let startup_months = startup_months(&rules);
     let at = Situation { today, institution_targeted, startup_months };
 
     let mut failed: Vec<Reason> = Vec::new();
@@ -155,6 +145,31 @@ pub fn rank(org: &OrgFacts, programs: &[ProgramFacts], today: NaiveDate) -> Vec<
 /// Whether a rule takes part in the gate.
 fn gates(rule: &Rule) -> bool {
     rule.is_hard() || matches!(rule.provenance, Provenance::Admin { .. })
+}
+
+/// What 창업기업 means for a programme: its own business age when it states one, else the default.
+fn startup_months(rules: &[&Rule]) -> crate::range::Range<u32> {
+    rules
+        .iter()
+        .filter(|r| gates(r))
+        .filter_map(|r| match &r.constraint {
+            Constraint::BusinessAge { months: Some(m), .. } if m.max.is_some() => Some(*m),
+            _ => None,
+        })
+        .reduce(|a, b| a.hull(&b))
+        .map(|m| crate::range::Range { min: None, max: m.max })
+        .unwrap_or_else(membership::startup_default)
+}
+
+/// The certifications a programme prefers (points, not a gate).
+fn preferred_certifications<'r>(rules: &'r [&Rule]) -> impl Iterator<Item = crate::constraint::Certification> + 'r {
+    rules
+        .iter()
+        .filter_map(|r| match &r.constraint {
+            Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
+            _ => None,
+        })
+        .flatten()
 }
 
 /// Rules synthesised from the programme's normalised target types and regions.

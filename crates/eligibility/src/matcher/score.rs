@@ -212,14 +212,7 @@ pub fn deadline_points(deadline: Option<NaiveDate>, today: NaiveDate) -> u8 {
 }
 
 fn preferred(org: &OrgFacts, rules: &[&Rule], notes: &mut Vec<String>) -> u8 {
-    let wanted: Vec<Certification> = rules
-        .iter()
-        .filter_map(|r| match &r.constraint {
-            Constraint::PreferredCertification { any_of } => Some(any_of.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let wanted: Vec<Certification> = super::preferred_certifications(rules).collect();
     if wanted.is_empty() {
         return PREFERRED_MAX / 2;
     }
