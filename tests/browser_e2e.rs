@@ -304,22 +304,7 @@ async fn an_admin_retries_a_dead_job_and_watches_progress_live() {
     // A scrape job that a worker dead-letters at once.
     let scrape = connect::ingest::worker::SCRAPE_QUEUE;
     let jobs = app.state.jobs.clone();
-    jobs.enqueue(scrape, &connect::ingest::worker::scrape_job("keit-board")).await.unwrap();
-    let client = redis::Client::open(common::redis_url()).unwrap();
-    let (_, reader) = queue::connect(&client, Duration::from_millis(100)).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(queue::Worker::new(jobs.clone(), reader).run(
-        scrape,
-        |_job: queue::Job| async { Err(queue::JobError::Fatal("HTTP 503: 기관 사이트 점검 중".into())) },
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    while jobs.stats(scrape).await.unwrap().dead < 1 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stop.send(()).unwrap();
-    worker.await.unwrap().unwrap();
+    common::dead_scrape_jobs(&jobs, &["keit-board"], "HTTP 503: 기관 사이트 점검 중").await;
     common::browser::person(&app.state, "ops@connect.test").await;
     connect::accounts::grant(&app.db.client().await, "ops@connect.test", connect::accounts::Role::Admin).await.unwrap();
 

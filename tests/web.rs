@@ -590,25 +590,7 @@ async fn an_admin_sees_dead_jobs_and_puts_one_back() {
     let app = app().await;
     let scrape = connect::ingest::worker::SCRAPE_QUEUE;
     let jobs = app.state.jobs.clone();
-    for source in ["nipa-board", "kocca-board"] {
-        jobs.enqueue(scrape, &connect::ingest::worker::scrape_job(source)).await.unwrap();
-    }
-    // A worker whose handler refuses every job: both are dead at once, with the error.
-    let client = redis::Client::open(common::redis_url()).unwrap();
-    let (_, reader) = queue::connect(&client, std::time::Duration::from_millis(100)).await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(queue::Worker::new(jobs.clone(), reader).run(
-        scrape,
-        |_job: queue::Job| async { Err(queue::JobError::Fatal("robots.txt가 수집을 막았습니다".into())) },
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    while jobs.stats(scrape).await.unwrap().dead < 2 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    stop.send(()).unwrap();
-    worker.await.unwrap().unwrap();
+    common::dead_scrape_jobs(&jobs, &["nipa-board", "kocca-board"], "robots.txt가 수집을 막았습니다").await;
 
     let mut kim = person(&app.state, "kim.jobs@example.com").await;
     assert_eq!(kim.get("/api/admin/jobs/dead").await.status, StatusCode::FORBIDDEN);

@@ -235,3 +235,27 @@ pub fn parse_http_response(raw: &[u8]) -> Result<(u16, String), String> {
     };
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
+
+/// Puts a scrape job for each of `sources` on the queue and has a real worker dead-letter them
+/// at once with `error`, as a site refusing the scrape would.
+pub async fn dead_scrape_jobs(jobs: &queue::Queue, sources: &[&str], error: &'static str) {
+    let scrape = connect::ingest::worker::SCRAPE_QUEUE;
+    for source in sources {
+        jobs.enqueue(scrape, &connect::ingest::worker::scrape_job(source)).await.unwrap();
+    }
+    let client = redis::Client::open(redis_url()).unwrap();
+    let (_, reader) = queue::connect(&client, std::time::Duration::from_millis(100)).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(queue::Worker::new(jobs.clone(), reader).run(
+        scrape,
+        move |_job: queue::Job| async move { Err(queue::JobError::Fatal(error.into())) },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    while jobs.stats(scrape).await.unwrap().dead < sources.len() as u64 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(()).unwrap();
+    worker.await.unwrap().unwrap();
+}
