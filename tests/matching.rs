@@ -147,7 +147,12 @@ async fn new_programs_are_matched_by_the_worker_and_staff_review_rules() {
     assert_eq!(done.programs, 1, "{done:?}");
     let found = titles(&ceo.get("/api/matches").await.json());
     assert_eq!(found, vec!["반도체 설계 기술개발 지원사업".to_string()]);
-    assert_eq!(rematch(&app).await, connect::matching::jobs::Rematch::default(), "nothing left to do");
+    // Nothing left to do. The cursor moves to the cluster-wide transaction horizon, so while another
+    // database's transaction is open (tests run side by side) the same program may be read once
+    // more — at least once by design — but it changes nothing and announces nothing.
+    let again = rematch(&app).await;
+    assert_eq!((again.organizations, again.created), (0, 0), "nothing left to do: {again:?}");
+    assert!(again.programs <= 1, "{again:?}");
 
     let client = app.db.client().await;
     let id: i64 = client.query_one("SELECT id FROM programs WHERE external_id = 'chip'", &[]).await.unwrap().get(0);
