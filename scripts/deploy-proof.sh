@@ -8,7 +8,9 @@
 #   two artifacts packaged by scripts/package.sh (the same binary, different VERSION);
 #   release 1 deployed; then a steady 200 requests/s through nginx (connect-bench rate) for the
 #   whole of: the deploy of release 2, a rollback to release 1, and the deploy of a broken release
-#   (its server never answers) that must be refused with release 1 still serving.
+#   (its server never answers) that must be refused with release 1 still serving. The load includes
+#   POSTs (which nginx never retries), and `connect worker` (started by `deploy --worker`) must
+#   follow every switch.
 # Fails unless every request succeeded. Prints each switch's duration and the request counts.
 # Runs as root, without a terminal (CI=true); cleans up every process it started.
 #
@@ -47,7 +49,7 @@ cleanup() {
   set +e
   [ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null && wait "$LOAD" 2>/dev/null
   [ -f "$T/nginx/nginx.pid" ] && nginx -p "$T/nginx/" -c "$OUT/nginx/nginx.conf" -s stop 2>/dev/null
-  for f in "$T"/app/releases/*/run/connect.pid; do
+  for f in "$T"/app/releases/*/run/connect.pid "$T/app/shared/run/connect-worker.pid"; do
     [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
   done
   for f in "$T/pgbouncer/pgbouncer.pid" "$T/redis/cache.pid" "$T/redis/queue.pid"; do
@@ -82,6 +84,9 @@ run "render" "2 CPUs, 2048 MiB; upstream unix:$T/app/current/run/connect.sock" \
   "$BIN" config render --out "$OUT" "${SETTINGS[@]}" --secrets "$T/secrets.toml" --cpus 2 --memory-mib 2048
 grep -q "server unix:$T/app/current/run/connect.sock;" "$OUT/nginx/nginx.conf" || fail "render" "nginx upstream is not the current socket"
 chown postgres:postgres "$OUT/pgbouncer/userlist.txt"
+# No scrape sources (the shipped file needs API keys): the worker runs its schedules only.
+echo '# deploy-proof: no sources' >"$T/sources.toml"
+echo "CONNECT_SOURCES=$T/sources.toml" >>"$OUT/connect/connect.env"
 start_scratch_postgres
 run "pgbouncer start" "as postgres on :$PGB" runuser -u postgres -- pgbouncer -d "$OUT/pgbouncer/pgbouncer.ini"
 for role in cache queue; do
@@ -122,8 +127,16 @@ rc=0
 expect "disk check" 1 "$rc"
 grep -q 'disk .*used (limit 1%)' "$T/full-disk.log" || fail "disk check" "$(cat "$T/full-disk.log")"
 ok "disk check" "refused with --max-disk-percent 1: $(grep -o '디스크 사용률 [0-9]*%' "$T/full-disk.log")"
-deploy "deploy 1" "$T/deploy-1.log" deploy "$T/connect-1.tar.gz" "${SETTINGS[@]}" "${CHECKS[@]}" || fail "deploy 1" "exit $?"
+deploy "deploy 1" "$T/deploy-1.log" deploy "$T/connect-1.tar.gz" "${SETTINGS[@]}" "${CHECKS[@]}" --worker || fail "deploy 1" "exit $?"
 ok "deploy 1" "$(readlink "$T/app/current")"
+# The worker runs the live release's binary (`deploy --worker`), and follows every switch.
+worker_release() {
+  local pid
+  pid=$(cat "$T/app/shared/run/connect-worker.pid" 2>/dev/null) && [ -d "/proc/$pid" ] || { echo "no worker"; return; }
+  readlink "/proc/$pid/exe" | sed "s|^$T/app/||"
+}
+expect "worker" "$(readlink "$T/app/current")/connect" "$(worker_release)"
+ok "worker" "connect worker runs $(worker_release)"
 run "nginx start" "https :$HTTPS → $T/app/current/run/connect.sock" nginx -p "$T/nginx/" -c "$OUT/nginx/nginx.conf"
 for _ in $(seq 1 50); do [ -s "$T/nginx/nginx.pid" ] && break; sleep 0.1; done
 curl_site() { curl -sS --cacert "$T/tls/ca.pem" --resolve "connect.test:$HTTPS:127.0.0.1" "$@"; }
@@ -131,14 +144,16 @@ expect "https /api/health" 200 "$(curl_site -o /dev/null -w '%{http_code}' "http
 ok "https /api/health" "200 through nginx (TLS) → current → release 1"
 
 # --- steady load through nginx for a deploy, a rollback and a refused deploy --------------------------
-# What users request: pages, the search API (40/s, under nginx's 100/s per client on /api/), liveness.
+# What users request: pages, the search API and a POST (80/s in all, under nginx's 100/s per client on
+# /api/), robots.txt. The POST has no session, so the app answers 403; what matters is that it is the
+# app's answer — nginx never retries a POST, so one written into a closing connection would be a 502.
 # Not /api/health: readiness is the balancer's probe and answers 503 by design when a dependency
 # check is slower than its budget (Redis 300 ms), which a loaded 2-core machine sometimes is.
 cat >"$T/paths.txt" <<'EOF'
 /
 /api/programs?q=%EC%B0%BD%EC%97%85
 /programs?q=%EC%B0%BD%EC%97%85
-/api/health/live
+POST /api/me/notifications/read 403
 /robots.txt
 EOF
 "$BENCH" rate --url "https://connect.test:$HTTPS" --resolve "connect.test:$HTTPS:127.0.0.1" \
@@ -155,6 +170,8 @@ w2=$(window)
 live2=$(readlink "$T/app/current")
 grep -qx proof-2 "$T/app/current/VERSION" || fail "deploy 2" "current is $live2, VERSION $(cat "$T/app/current/VERSION")"
 ok "deploy 2" "$live2 (proof-2) live"
+expect "worker follows" "$live2/connect" "$(worker_release)"
+ok "worker follows" "connect worker runs $(worker_release)"
 sleep 2
 
 w3=$(window)
@@ -162,6 +179,8 @@ deploy "rollback" "$T/rollback.log" rollback "${SETTINGS[@]}" || fail "rollback"
 w4=$(window)
 grep -qx proof-1 "$T/app/current/VERSION" || fail "rollback" "current is $(readlink "$T/app/current")"
 ok "rollback" "$(readlink "$T/app/current") (proof-1) live again"
+expect "worker follows" "$(readlink "$T/app/current")/connect" "$(worker_release)"
+ok "worker follows" "connect worker runs $(worker_release)"
 sleep 2
 
 w5=$(window)

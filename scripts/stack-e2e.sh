@@ -26,6 +26,7 @@ CLIENTS=${CLIENTS:-64}
 SECONDS_OF_LOAD=${SECONDS_OF_LOAD:-10}
 SYNTHETIC=${SYNTHETIC:-1000}
 HOLD=${HOLD:-0}
+RATE_PER_CLIENT=${RATE_PER_CLIENT:-90} # under nginx's api_limit of 100 r/s per address
 
 install_tools nginx pgbouncer redis-server prometheus postgresql openssl curl python3
 PGBIN=$(pg_bin)
@@ -315,7 +316,7 @@ fi
 "$BENCH" http --url "$site" --connect-to "127.0.0.1:$HTTPS" --cacert "$CA" --paths "$T/mix.txt" \
   --concurrency 8 --duration 3s --spread-loopback --first 500 --max-errors 1000000 >/dev/null
 load=$("$BENCH" http --url "$site" --connect-to "127.0.0.1:$HTTPS" --cacert "$CA" --paths "$T/mix.txt" \
-  --concurrency "$CLIENTS" --duration "${SECONDS_OF_LOAD}s" --warmup 2s --spread-loopback --rate-per-client 90 \
+  --concurrency "$CLIENTS" --duration "${SECONDS_OF_LOAD}s" --warmup 2s --spread-loopback --rate-per-client "$RATE_PER_CLIENT" \
   --pid "$SERVE_PID" --json) ||
   fail "load" "$load"
 ok "load" "$("$PY" -c 'import json,sys; r=json.load(sys.stdin); l=r["latency_ms"]; m=r["server_rss"]

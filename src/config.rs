@@ -97,6 +97,9 @@ pub struct RedisConfig {
 pub struct ServerConfig {
     pub listen: Listen,
     pub shutdown_timeout: Duration,
+    /// How long the proxy in front (nginx's upstream `keepalive_timeout`) keeps an idle connection to
+    /// us: on shutdown we wait that long for it to close them instead of closing them under it.
+    pub upstream_idle: Duration,
     /// This node's own search index folder (never shared between processes).
     pub index_dir: PathBuf,
     /// How often this node pulls catalogue changes from PostgreSQL into its index.
@@ -375,6 +378,7 @@ impl ServerConfig {
         Ok(ServerConfig {
             listen: src.parsed("CONNECT_LISTEN", Listen::Tcp(SocketAddr::from(([127, 0, 0, 1], 8080))))?,
             shutdown_timeout: Duration::from_secs(src.parsed("CONNECT_SHUTDOWN_TIMEOUT_SECS", 10u64)?),
+            upstream_idle: Duration::from_secs(src.parsed("CONNECT_UPSTREAM_IDLE_SECS", 5u64)?),
             index_dir: PathBuf::from(src.get("CONNECT_INDEX_DIR").unwrap_or("var/search-index")),
             index_sync_interval: Duration::from_millis(src.parsed("CONNECT_INDEX_SYNC_MS", 1_000u64)?.max(50)),
         })

@@ -284,10 +284,13 @@ async fn a_visitor_searches_filters_by_region_signs_up_and_sees_the_account() {
 }
 
 /// Waits until the page shows `text` (a form's status line, say).
+/// Waits until the page shows `text` (its rendered text: the same words in an attribute, such as a
+/// form's `data-done` message, do not count).
 async fn wait_for_text(browser: &Client, text: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        if browser.source().await.unwrap().contains(text) {
+        let shown = browser.execute("return document.body.innerText", vec![]).await.unwrap();
+        if shown.as_str().is_some_and(|shown| shown.contains(text)) {
             return;
         }
         assert!(std::time::Instant::now() < deadline, "the page never showed '{text}'");

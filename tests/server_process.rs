@@ -89,6 +89,120 @@ fn unix_get(socket: &Path, path: &str) -> Result<(u16, String), String> {
     common::parse_http_response(&raw)
 }
 
+/// `connect serve` on the unix socket `socket` with its own database, key prefix and index.
+fn serve_on(socket: &Path, db: &common::TestDb, prefix: &str, index_dir: &Path, log: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--listen", &format!("unix:{}", socket.display())])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("REDIS_CACHE_URL", common::redis_url())
+        .env("REDIS_QUEUE_URL", common::redis_url())
+        .env("REDIS_KEY_PREFIX", prefix)
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("ENCRYPTION_KEY", ENCRYPTION_KEY)
+        .env("CONNECT_INDEX_DIR", index_dir)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    command
+}
+
+/// One request on a kept-alive connection: the status and the lower-cased `Connection` header, or
+/// what went wrong (the connection was closed under us, say).
+fn exchange(stream: &mut UnixStream, request: &str) -> Result<(u16, String), String> {
+    stream.write_all(request.as_bytes()).map_err(|e| format!("write: {e}"))?;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err(format!("closed after {} bytes", raw.len()));
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let Some(end) = text.find("\r\n\r\n") else { continue };
+        let head = text[..end].to_ascii_lowercase();
+        let header = |name: &str| {
+            head.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim_start_matches(':').trim().to_string()))
+        };
+        let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        if raw.len() >= end + 4 + length {
+            let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+            return Ok((status, header("connection").unwrap_or_default()));
+        }
+    }
+}
+
+/// A kept-alive connection with one request answered on it.
+fn open_connection(socket: &Path) -> UnixStream {
+    let mut stream = UnixStream::connect(socket).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let answer = exchange(&mut stream, LIVE);
+    assert_eq!(answer, Ok((200, String::new())), "a first request on a new connection");
+    stream
+}
+
+const LIVE: &str = "GET /api/health/live HTTP/1.1\r\nHost: connect.test\r\n\r\n";
+
+/// Until the closing handshake, nginx may send a request on any idle connection it keeps to us. A
+/// stopping server stops listening, answers on its open connections with `Connection: close`, never
+/// closes an idle one under nginx (a POST written into a closing connection is a 502), and closes
+/// the ones left idle only after nginx's own idle timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_answers_on_open_connections_and_leaves_idle_ones_to_the_proxy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let socket = tmp.path().join("connect.sock");
+    let log_path = tmp.path().join("connect.log");
+    let db = common::TestDb::new().await;
+    let prefix = common::unique_name("connect_drain");
+    let mut server = Running(
+        serve_on(&socket, &db, &prefix, &tmp.path().join("index"), &log_path)
+            .env("CONNECT_UPSTREAM_IDLE_SECS", "2")
+            .env("CONNECT_SHUTDOWN_TIMEOUT_SECS", "8")
+            .spawn()
+            .expect("start connect serve"),
+    );
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while unix_get(&socket, "/api/health/live").is_err() {
+        assert!(Instant::now() < deadline, "not listening after 20 s; log:\n{}", log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut busy = open_connection(&socket);
+    let mut late = open_connection(&socket);
+    let mut idle = open_connection(&socket);
+
+    let sent = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(UnixStream::connect(&socket).is_err(), "still accepting new connections after SIGTERM");
+
+    // A POST on a kept connection is answered (a 403 without a CSRF token, not a reset), and the
+    // answer tells the proxy to drop the connection.
+    let post = "POST /api/auth/logout HTTP/1.1\r\nHost: connect.test\r\nContent-Length: 2\r\n\r\n{}";
+    let answer = exchange(&mut busy, post).unwrap_or_else(|e| panic!("POST while stopping: {e}; log:\n{}", log()));
+    assert_eq!(answer.1, "close", "{answer:?}");
+    assert!(answer.0 < 500, "{answer:?}");
+
+    // An idle connection is not closed under the proxy before its idle timeout (2 s here).
+    std::thread::sleep(Duration::from_millis(1_000));
+    let answer = exchange(&mut late, LIVE).unwrap_or_else(|e| panic!("1.5 s after SIGTERM: {e}; log:\n{}", log()));
+    assert_eq!(answer, (200, "close".to_string()));
+
+    // The one nobody used is closed after the idle timeout, and the server exits.
+    let status = server
+        .wait_for_exit(Duration::from_secs(7))
+        .unwrap_or_else(|| panic!("running 8 s after SIGTERM; log:\n{}", log()));
+    assert!(status.success(), "exit status {status}; log:\n{}", log());
+    let took = sent.elapsed();
+    assert!(took >= Duration::from_secs(2), "exited {took:?} after SIGTERM, before the proxy's idle timeout");
+    let mut rest = Vec::new();
+    assert_eq!(idle.read_to_end(&mut rest).ok(), Some(0), "the idle connection was closed without a word");
+}
+
 /// The next datagram on the notify socket, waiting at most until `deadline`.
 fn next_notification(socket: &UnixDatagram, deadline: Instant) -> Option<String> {
     let left = deadline.checked_duration_since(Instant::now())?;
@@ -111,24 +225,10 @@ async fn serve_speaks_systemd_notify_and_drains_on_sigterm() {
 
     let started = Instant::now();
     let mut server = Running(
-        Command::new(BIN)
-            .args(["serve", "--listen", &format!("unix:{}", socket.display())])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
+        serve_on(&socket, &db, &prefix, &index_dir, &log_path)
             .env("NOTIFY_SOCKET", &notify_path)
             .env("WATCHDOG_USEC", "300000")
-            .env("DATABASE_URL", &db.url)
-            .env("REDIS_CACHE_URL", common::redis_url())
-            .env("REDIS_QUEUE_URL", common::redis_url())
-            .env("REDIS_KEY_PREFIX", &prefix)
-            .env("JWT_SECRET", JWT_SECRET)
-            .env("ENCRYPTION_KEY", ENCRYPTION_KEY)
-            .env("CONNECT_INDEX_DIR", &index_dir)
             .env("CONNECT_SHUTDOWN_TIMEOUT_SECS", "5")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_path).unwrap())
             .spawn()
             .expect("start connect serve"),
     );

@@ -666,3 +666,63 @@ async fn staff_see_people_and_organisations_and_the_view_is_audited() {
     let html = staff.get("/admin/users").await.text();
     assert!(html.contains("data-method=\"PATCH\"") && html.contains("최고 관리자"), "{html}");
 }
+
+/// Every page keeps its structure (tests/snapshots, see `common::outline`): landmarks, headings,
+/// forms and their labels, links and the hooks of the page scripts, for a visitor, a member of an
+/// organisation with matches, and staff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_their_structure() {
+    let app = app().await;
+    let ids = catalogue(&app).await;
+    let mut visitor = Browser::new(&app.state, "10.1.0.30");
+    let public = [
+        ("home", "/".to_string()),
+        ("catalogue", format!("/programs?q={}&region=seoul", enc("AI 바우처"))),
+        ("program", format!("/programs/{}", ids[0])),
+        ("pricing", "/pricing".into()),
+        ("terms", "/terms".into()),
+        ("privacy", "/privacy".into()),
+        ("refund", "/refund".into()),
+        ("login", "/login".into()),
+        ("signup", "/signup".into()),
+        ("reset_password", "/reset-password".into()),
+        ("verify_email", "/verify-email?token=abc".into()),
+        ("not_found", "/no-such-page".into()),
+    ];
+    for (name, path) in &public {
+        common::outline::assert_snapshot(name, &visitor.get(path).await.text());
+    }
+
+    let mut member = person(&app.state, "structure@example.com").await;
+    common::outline::assert_snapshot("dashboard_without_organisation", &member.get("/dashboard").await.text());
+    common::outline::assert_snapshot("organisation_new", &member.get("/orgs/new").await.text());
+    let profile = json!({"scales": ["sme"], "established_on": "2020-03-01", "tech_keywords": ["인공지능"],
+        "locations": [{"kind": "headquarters", "region": "seoul"}]});
+    let created = member.post("/api/orgs", json!({"kind": "company", "name": "구조 연구소", "profile": profile})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let org = created.json()["id"].as_i64().unwrap();
+    connect::matching::jobs::rematch_pending(&app.state.db, Clock::now().today()).await.unwrap();
+    assert_eq!(
+        member.send(Method::PUT, &format!("/api/me/saved/{}", ids[0]), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    for (name, path) in [
+        ("dashboard", "/dashboard".to_string()),
+        ("dashboard_board", "/dashboard/board".into()),
+        ("saved", "/saved".into()),
+        ("account", "/account".into()),
+        ("organisation", format!("/orgs/{org}")),
+        ("program_logged_in", format!("/programs/{}", ids[0])),
+    ] {
+        let page = member.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
+        common::outline::assert_snapshot(name, &page.text());
+    }
+
+    let mut staff = admin(&app, "structure.ops@example.com").await;
+    for (name, path) in [("admin", "/admin"), ("admin_stats", "/admin/stats"), ("admin_users", "/admin/users")] {
+        let page = staff.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
+        common::outline::assert_snapshot(name, &page.text());
+    }
+}

@@ -8,6 +8,7 @@
 //!   every failure listed and a per-second timeline (see [`rate`]; used by
 //!   `scripts/deploy-proof.sh` to watch deploys and rollbacks).
 //! - `hold`: many idle keep-alive connections held open (see [`hold`]).
+//! - `pages`: server time and page weight of the web pages (see [`pages`]).
 //! - `paths`: writes a deterministic query-mix file for `/api/programs`.
 //! - `parse`: parser + normaliser throughput per source kind over the real
 //!   fixtures (see [`ingest`]).
@@ -35,6 +36,7 @@ mod fixtures;
 mod hold;
 mod ingest;
 mod load;
+mod pages;
 mod paths;
 mod rate;
 mod rematch;
@@ -67,6 +69,8 @@ enum Cmd {
     Ingest(ingest::IngestArgs),
     /// The worker's re-match job at scale: a full re-match and a catalogue refresh.
     Rematch(rematch::RematchArgs),
+    /// Server time and page weight of the catalogue, home and dashboard pages of a running server.
+    Pages(pages::PagesArgs),
     /// Write a query-mix file for the programs search endpoint.
     Paths {
         /// Output file (one request path per line).
@@ -120,6 +124,11 @@ fn run() -> Result<ExitCode> {
         Cmd::Rematch(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
             rt.block_on(rematch::rematch(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Pages(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting tokio runtime")?;
+            rt.block_on(pages::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Paths { out, count, seed, endpoint } => {

@@ -24,7 +24,9 @@ pub struct RateArgs {
     /// Base URL the paths are appended to, e.g. `https://connect.test:8443`.
     #[arg(long)]
     url: String,
-    /// File with one request path per line (blank lines and `#` comments ignored), used in turn.
+    /// File with one request per line, used in turn: a path (a GET that must answer 2xx), or
+    /// `METHOD PATH STATUS` (e.g. `POST /api/me/notifications/read 403`: an empty JSON body, and
+    /// the answer must be that status). Blank lines and `#` comments are ignored.
     #[arg(long)]
     paths: PathBuf,
     /// Requests started per second.
@@ -83,6 +85,31 @@ struct Summary {
     failures: Vec<Failure>,
 }
 
+/// One line of the paths file.
+#[derive(Clone, Debug, PartialEq)]
+struct Line {
+    method: reqwest::Method,
+    path: String,
+    /// The status that counts as success; any 2xx when not given.
+    expect: Option<u16>,
+}
+
+impl std::str::FromStr for Line {
+    type Err = anyhow::Error;
+    fn from_str(line: &str) -> Result<Line> {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts[..] {
+            [path] => Ok(Line { method: reqwest::Method::GET, path: path.into(), expect: None }),
+            [method, path, status] => Ok(Line {
+                method: method.parse().with_context(|| format!("{line}: method"))?,
+                path: path.into(),
+                expect: Some(status.parse().with_context(|| format!("{line}: status"))?),
+            }),
+            _ => bail!("{line}: expected PATH or METHOD PATH STATUS"),
+        }
+    }
+}
+
 fn now_unix() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
 }
@@ -114,8 +141,12 @@ pub async fn run(args: RateArgs) -> Result<ExitCode> {
         bail!("--rate must be at least 1");
     }
     let text = std::fs::read_to_string(&args.paths).with_context(|| format!("reading {}", args.paths.display()))?;
-    let paths: Vec<String> =
-        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect();
+    let paths: Vec<Line> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::parse)
+        .collect::<Result<_>>()?;
     if paths.is_empty() {
         bail!("{} has no paths", args.paths.display());
     }
@@ -142,17 +173,23 @@ pub async fn run(args: RateArgs) -> Result<ExitCode> {
         if end.is_some_and(|e| Instant::now() >= e) {
             break;
         }
-        let path = paths[n % paths.len()].clone();
+        let line = paths[n % paths.len()].clone();
         n += 1;
-        let (client, tally, url) = (client.clone(), tally.clone(), format!("{base}{path}"));
+        let (client, tally, url) = (client.clone(), tally.clone(), format!("{base}{}", line.path));
         tasks.spawn(async move {
             let sent = now_unix();
             let t0 = Instant::now();
-            let outcome = match client.get(&url).send().await {
+            let mut request = client.request(line.method.clone(), &url);
+            if line.method != reqwest::Method::GET {
+                request = request.header("content-type", "application/json").body("{}");
+            }
+            let path = format!("{} {}", line.method, line.path);
+            let outcome = match request.send().await {
                 Ok(resp) => {
                     let status = resp.status();
+                    let wanted = line.expect.map_or(status.is_success(), |code| status.as_u16() == code);
                     match resp.bytes().await {
-                        Ok(_) if status.is_success() => Ok(status.as_u16()),
+                        Ok(_) if wanted => Ok(status.as_u16()),
                         Ok(_) => Err(format!("HTTP {}", status.as_u16())),
                         Err(e) => Err(format!("body: {e}")),
                     }
@@ -230,4 +267,22 @@ fn error_text(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    #[test]
+    fn a_line_is_a_path_or_a_method_path_and_status() {
+        let get: Line = "/api/programs?q=x".parse().unwrap();
+        assert_eq!((get.method.as_str(), get.path.as_str(), get.expect), ("GET", "/api/programs?q=x", None));
+        let post: Line = "POST /api/me/notifications/read 403".parse().unwrap();
+        assert_eq!(
+            (post.method.as_str(), post.path.as_str(), post.expect),
+            ("POST", "/api/me/notifications/read", Some(403))
+        );
+        assert!("POST /x".parse::<Line>().is_err());
+        assert!("POST /x abc".parse::<Line>().is_err());
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod outline;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -11,9 +11,10 @@
 //!    answers 200 there, before any traffic reaches it.
 //! 5. Switch ([`activate`]): rename a new `current` symlink over the old one. nginx proxies to
 //!    `current/run/connect.sock`, so new connections go to the new release from that instant.
-//!    Check health through the switch, then SIGTERM the old server, which finishes its in-flight
-//!    requests and closes its idle keep-alive connections (nginx retries a request that meets a
-//!    closing idle connection on a fresh one). Check again.
+//!    Check health through the switch, then SIGTERM the old server, which stops listening, answers
+//!    on the connections nginx still has with `Connection: close` and leaves idle ones for nginx to
+//!    close (so not even a POST meets a closing connection). Check again. Then the worker follows
+//!    ([`Supervisor::restart_worker`]).
 //! 6. A failure after the switch switches back (restarting the old release if it already stopped).
 //! 7. Prune to five releases, never the live one.
 
@@ -65,6 +66,11 @@ pub struct Common {
     /// Show what would be done; change nothing (the checks still run).
     #[arg(long)]
     pub dry_run: bool,
+    /// With `--supervise none`: start `connect worker` on the live release if none runs. A worker
+    /// started so is restarted on the new release by every later deploy and rollback (under
+    /// systemd, connect-worker.service is always try-restarted).
+    #[arg(long)]
+    pub worker: bool,
     #[command(flatten)]
     pub deploy: DeploySettings,
 }
@@ -77,6 +83,8 @@ pub struct Deployment {
     /// The path nginx proxies to, through `current`.
     pub app_socket: PathBuf,
     pub health_timeout: Duration,
+    /// `--worker`.
+    pub start_worker: bool,
 }
 
 impl Common {
@@ -97,6 +105,7 @@ impl Common {
             supervisor,
             app_socket,
             health_timeout: Duration::from_secs(self.health_timeout),
+            start_worker: self.worker,
         })
     }
 }
@@ -355,8 +364,9 @@ fn plan_switch(cx: &Deployment, name: &str, live: Option<&str>, report: &mut Rep
     );
     report.step(Status::Plan, "verify", format!("GET /api/health on {} (through current)", cx.app_socket.display()));
     if let Some(live) = live {
-        report.step(Status::Plan, "stop old", format!("SIGTERM {live} (drains in-flight requests)"));
+        report.step(Status::Plan, "stop old", format!("SIGTERM {live} (hands its connections over)"));
     }
+    report.step(Status::Plan, "worker", cx.supervisor.worker_plan(name, cx.start_worker));
     let prunable = cx.releases.prunable(release::KEEP, live, &[name])?;
     report.step(Status::Plan, "prune", if prunable.is_empty() { "nothing".into() } else { prunable.join(", ") });
     Ok(())
@@ -434,6 +444,10 @@ pub fn activate(cx: &Deployment, target: &str, live: Option<&str>, report: &mut 
         return switch_back(cx, target, live, report);
     }
     report.step(Status::Ok, "verify (after handover)", verified_text(cx));
+    match cx.supervisor.restart_worker(target, cx.start_worker) {
+        Ok(done) => report.step(Status::Ok, "worker", done),
+        Err(e) => report.step(Status::Warn, "worker", format!("{e:#}")),
+    }
     if let Err(e) = cx.supervisor.enable_only(target, &cx.releases.names()?) {
         report.step(Status::Warn, "enable at boot", format!("{e:#}"));
     }

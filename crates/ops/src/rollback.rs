@@ -65,7 +65,8 @@ pub fn run(args: &Args) -> Result<u8> {
             "switch",
             format!("rename a new link over {}/current → releases/{target}", cx.releases.root.display()),
         );
-        report.step(Status::Plan, "stop old", format!("SIGTERM {live} (drains in-flight requests)"));
+        report.step(Status::Plan, "stop old", format!("SIGTERM {live} (hands its connections over)"));
+        report.step(Status::Plan, "worker", cx.supervisor.worker_plan(&target, cx.start_worker));
         return Ok(EXIT_OK);
     }
     let code = activate(&cx, &target, Some(&live), &mut report)?;

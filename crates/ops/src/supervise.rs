@@ -169,23 +169,68 @@ impl Supervisor {
         let Some(pid) = self.pid(name) else {
             return Ok((started.elapsed(), true));
         };
-        signal(pid, "TERM")?;
-        while alive(pid) && started.elapsed() < self.stop_timeout {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if !alive(pid) {
-            let _ = std::fs::remove_file(self.pid_file(name)?);
-            return Ok((started.elapsed(), true));
-        }
-        signal(pid, "KILL")?;
-        while alive(pid) && started.elapsed() < self.stop_timeout + Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if alive(pid) {
-            bail!("pid {pid} ({name}) does not stop even after SIGKILL");
-        }
+        let by_itself = terminate(pid, "TERM", self.stop_timeout).with_context(|| format!("{name}'s server"))?;
         let _ = std::fs::remove_file(self.pid_file(name)?);
-        Ok((started.elapsed(), false))
+        Ok((started.elapsed(), by_itself))
+    }
+
+    fn worker_pid_file(&self) -> PathBuf {
+        self.releases.root.join("shared/run/connect-worker.pid")
+    }
+
+    /// The worker started by [`Supervisor::restart_worker`], when it runs.
+    pub fn worker_pid(&self) -> Option<u32> {
+        let pid = std::fs::read_to_string(self.worker_pid_file()).ok()?.trim().parse().ok()?;
+        let releases = self.releases.dir();
+        let ours = std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe.starts_with(&releases));
+        (alive(pid) && ours).then_some(pid)
+    }
+
+    /// What [`Supervisor::restart_worker`] would do, for `--dry-run`.
+    pub fn worker_plan(&self, name: &str, start: bool) -> String {
+        match (self.mode, self.worker_pid()) {
+            (Supervise::Systemd, _) => format!("systemctl try-restart {WORKER_UNIT}"),
+            (Supervise::None, Some(pid)) => format!("SIGINT worker {pid}, start `connect worker` of {name}"),
+            (Supervise::None, None) if start => format!("start `connect worker` of {name}"),
+            (Supervise::None, None) => "no worker runs: nothing".into(),
+        }
+    }
+
+    /// Keeps `connect worker` on the live release `name` after a switch: under systemd,
+    /// `systemctl try-restart connect-worker.service` (its binary is `current/connect`); otherwise
+    /// the worker this command started (`shared/run/connect-worker.pid`) is stopped — SIGINT, so it
+    /// finishes its running jobs — and started again from `name`, as is one when `start` asks for
+    /// it. Says what it did.
+    pub fn restart_worker(&self, name: &str, start: bool) -> Result<String> {
+        if self.mode == Supervise::Systemd {
+            shell::output(Command::new("systemctl").args(["try-restart", WORKER_UNIT]))?;
+            return Ok(format!("systemctl try-restart {WORKER_UNIT} (runs current → {name} if it was running)"));
+        }
+        let old = self.worker_pid();
+        if old.is_none() && !start {
+            return Ok("no worker started by `connect deploy --worker` runs: none restarted".into());
+        }
+        if let Some(pid) = old {
+            terminate(pid, "INT", WORKER_STOP_TIMEOUT).context("the old worker")?;
+        }
+        let log_file = self.log_file.with_file_name("connect-worker.log");
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_file)
+            .with_context(|| format!("{}", log_file.display()))?;
+        let mut c = self.app_command(name)?;
+        c.arg("worker").stdout(log.try_clone()?).stderr(log);
+        let child = c.spawn().with_context(|| format!("cannot run {}", shell::describe(&c)))?;
+        let pid_file = self.worker_pid_file();
+        std::fs::create_dir_all(pid_file.parent().context("pid file without a folder")?)?;
+        std::fs::write(&pid_file, format!("{}\n", child.id()))?;
+        let pid = child.id();
+        drop(child);
+        Ok(match old {
+            Some(old) => format!("worker {old} stopped; worker {pid} runs {name}"),
+            None => format!("worker {pid} runs {name}"),
+        })
     }
 
     /// systemd mode: the live release's unit starts at boot, no other.
@@ -199,6 +244,32 @@ impl Supervisor {
         }
         Ok(())
     }
+}
+
+/// The rendered unit of `connect worker`.
+const WORKER_UNIT: &str = "connect-worker.service";
+/// The worker unit's `TimeoutStopSec`: running jobs may take this long to finish.
+const WORKER_STOP_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Sends `signal`, waits up to `timeout` for the process to end, then SIGKILL. Whether it ended by
+/// itself.
+fn terminate(pid: u32, first: &str, timeout: Duration) -> Result<bool> {
+    let started = Instant::now();
+    signal(pid, first)?;
+    while alive(pid) && started.elapsed() < timeout {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !alive(pid) {
+        return Ok(true);
+    }
+    signal(pid, "KILL")?;
+    while alive(pid) && started.elapsed() < timeout + Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if alive(pid) {
+        bail!("pid {pid} does not stop even after SIGKILL");
+    }
+    Ok(false)
 }
 
 fn signal(pid: u32, name: &str) -> Result<()> {

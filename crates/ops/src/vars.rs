@@ -49,6 +49,8 @@ pub fn build(s: &Settings, hw: &Hardware) -> Result<Vars> {
     set("app_watchdog_sec", app.watchdog_sec.to_string());
     set("app_shutdown_timeout_sec", app.shutdown_timeout_sec.to_string());
     set("app_stop_timeout_sec", (app.shutdown_timeout_sec + 20).to_string());
+    // Below the shutdown deadline, so that a stopping server outlasts nginx's idle connections.
+    set("app_upstream_idle_sec", (app.shutdown_timeout_sec / 2).clamp(1, 5).to_string());
     set("app_worker_concurrency", app.worker_concurrency.to_string());
     set("app_pool_size", size.app_pool_size.to_string());
     let socket_dir = app.socket.parent().unwrap_or(Path::new("/"));

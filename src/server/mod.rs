@@ -1,6 +1,9 @@
 //! `connect serve`: builds the application state, listens on TCP or a unix socket, follows the
-//! catalogue in the background, speaks systemd's notify protocol, and drains in-flight requests on
-//! SIGTERM/SIGINT within a deadline (the spec's `kill_timeout`).
+//! catalogue in the background, speaks systemd's notify protocol, and on SIGTERM/SIGINT hands its
+//! connections over without dropping a request ([`connections`]) within a deadline (the spec's
+//! `kill_timeout`).
+
+mod connections;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,8 +103,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let follower = tokio::spawn(follow_catalogue(state.clone(), config.server.index_sync_interval, stop_rx.clone()));
     let app = api::router(state);
 
-    let drain = shutdown_signal(stop_tx.clone());
+    tokio::spawn(shutdown_signal(stop_tx.clone()));
     let deadline = config.server.shutdown_timeout;
+    let upstream_idle = config.server.upstream_idle;
     let mut stopped = stop_rx.clone();
     let served = async move {
         match &config.server.listen {
@@ -110,13 +114,12 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{addr}에서 연결을 받을 수 없습니다: {e}"))?;
                 ready(&config.server.listen);
-                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-                axum::serve(listener, app).with_graceful_shutdown(drain).await?;
+                connections::serve(listener, app, stop_rx, upstream_idle).await;
             }
             Listen::Unix(path) => {
                 let listener = bind_unix(path)?;
                 ready(&config.server.listen);
-                axum::serve(listener, app).with_graceful_shutdown(drain).await?;
+                connections::serve(listener, app, stop_rx, upstream_idle).await;
                 let _ = std::fs::remove_file(path);
             }
         }
