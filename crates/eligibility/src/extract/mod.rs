@@ -77,6 +77,12 @@ pub fn from_text(text: &str) -> Vec<Rule> {
     read(text, None)
 }
 
+/// Rules from conditions staff write one per line in the words announcements use (`상시근로자 10인
+/// 미만`, `서울 소재`, `대기업 제외`): every line is read as a statement of who may apply.
+pub fn from_conditions(text: &str) -> Vec<Rule> {
+    read(text, Some(Forced::Targets))
+}
+
 /// Reads `text`, optionally treating every sentence as `forced` (fields that only hold targets
 /// or only exclusions).
 pub(crate) fn read(text: &str, forced: Option<Forced>) -> Vec<Rule> {
