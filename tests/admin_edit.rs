@@ -189,8 +189,8 @@ async fn a_field_correction_shows_everywhere_and_survives_re_scrapes() {
         async move {
             let mut visitor = Browser::new(&state, "10.2.0.1");
             let page = visitor.get(&format!("/programs/{id}")).await.text();
-            assert!(page.contains("직원이 바로잡은 반도체 공고명") && page.contains("3억 원"), "{page}");
-            assert!(!page.contains("게시처 원래 공고명"), "the program page shows the correction");
+            assert!(page.contains("<h1 id=\"program-title\">직원이 바로잡은 반도체 공고명</h1>"), "{page}");
+            assert!(page.contains("3억 원") && page.contains("부산"), "{page}");
             let found = visitor.get(&format!("/api/programs?q={}", enc("바로잡은"))).await.json();
             assert_eq!(found["total"], 1, "search finds the corrected title: {found}");
             assert_eq!(found["items"][0]["id"], id);
@@ -431,4 +431,39 @@ async fn splits_and_merges_survive_re_scrapes_and_can_be_undone() {
     assert_eq!(api["total"], 1);
     assert_eq!(api["groups"][0]["canonical"]["id"], n1);
     assert_eq!(api["groups"][0]["duplicates"][0]["id"], b1);
+}
+
+#[tokio::test]
+async fn a_correction_and_its_undo_re_match_the_program() {
+    let app = TestApp::new().await;
+    app.import(&common::record(
+        "seoul-only",
+        "서울 소재 중소기업 스마트공장 지원",
+        json!({"regions_raw": "서울", "target_raw": "중소기업", "body_html": "<p>서울 소재 중소기업의 공정 개선을 지원합니다.</p>"}),
+    ))
+    .await;
+    let id = id_of(&app, "test", "seoul-only").await;
+    let mut ceo = person(&app.state, "ceo@seoul-factory.kr").await;
+    let created = ceo
+        .post(
+            "/api/orgs",
+            json!({"kind": "company", "name": "서울공장", "profile": {
+                "scales": ["sme"], "locations": [{"kind": "headquarters", "region": "seoul"}]
+            }}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let rematch = || connect::matching::jobs::rematch_pending(&app.state.db, connect::catalog::Clock::now().today());
+    rematch().await.unwrap();
+    let matched = |list: Value| list["items"].as_array().unwrap().iter().any(|m| m["program_id"] == id);
+    assert!(matched(ceo.get("/api/matches").await.json()), "a Seoul company matches a Seoul program");
+
+    let mut boss = staff(&app, "rematch@connect.kr").await;
+    let moved = correct(&mut boss, id, json!({"fields": {"regions": ["busan"]}, "note": "부산 사업"})).await;
+    rematch().await.unwrap();
+    assert!(!matched(ceo.get("/api/matches").await.json()), "the corrected region re-matches the program");
+
+    assert_eq!(boss.post(&format!("/api/admin/revisions/{moved}/undo"), json!({})).await.status, StatusCode::OK);
+    rematch().await.unwrap();
+    assert!(matched(ceo.get("/api/matches").await.json()), "the undo re-matches it back");
 }

@@ -160,6 +160,12 @@ pub async fn correct(
         changes.push((aspect, json!({ "value": value })));
     }
     for name in &form.reset {
+        if form.fields.contains_key(name) {
+            return Err(ApiError::bad(
+                &format!("fields.{name}"),
+                "같은 항목을 고치면서 게시처 값으로 되돌릴 수는 없습니다",
+            ));
+        }
         changes.push((field(name)?, Value::Null));
     }
     if changes.is_empty() {

@@ -185,6 +185,16 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_staff_write_is_read_as_a_requirement() {
+        let rules = from_conditions("상시근로자 10인 미만\n대기업 제외");
+        let employees = rules.iter().find(|r| r.constraint.kind() == "employees").expect("employees rule");
+        assert_eq!(employees.constraint, Constraint::Employees { count: Range::at_most(Bound::exclusive(10)) });
+        assert!(employees.is_hard(), "a bare line would be descriptive text in an announcement: {rules:#?}");
+        assert!(rules.iter().any(|r| r.constraint.kind() == "exclusion_large"), "{rules:#?}");
+        assert!(from_conditions("잘 부탁드립니다").is_empty());
+    }
+
+    #[test]
     fn dedup_keeps_highest_confidence() {
         let c = Constraint::Exclusion { exclusion: crate::constraint::Exclusion::TaxArrears };
         let rules =
