@@ -1,8 +1,8 @@
 //! End-to-end visits in a real headless Chromium (ChromeDriver over WebDriver, phone-sized window):
 //! a visitor searches `AI 바우처`, narrows it to a region with the filter boxes, signs up, lands on
 //! their account page, saves a program and sets notifications; an administrator retries a dead
-//! scrape job and watches a scrape run arrive live over the WebSocket. The app runs on a real TCP
-//! port with its assets, CSP and JS.
+//! scrape job and watches a scrape run arrive live over the WebSocket; staff correct a program in its
+//! editor and undo it. The app runs on a real TCP port with its assets, CSP and JS.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`). Without
 //! `/usr/bin/chromedriver` the test is skipped with a message — except under CI (`CI=true`), where
@@ -343,5 +343,54 @@ async fn an_admin_retries_a_dead_job_and_watches_progress_live() {
     wait_for_text(&browser, "live-e2e-source").await;
     let state = browser.find(Locator::Css("#live-state")).await.unwrap().text().await.unwrap();
     assert!(!state.contains("준비 중"), "the live connection is up: {state}");
+    browser.close().await.unwrap();
+}
+
+/// Staff open a program's editor, correct its title and regions through the page's form (the JS
+/// sends only the changed fields), see the revision in the history, and undo it with 되돌리기.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_correct_a_program_in_the_editor_and_undo_it() {
+    if !browser_installed() {
+        return;
+    }
+    let app = TestApp::with(&[("CONNECT_COOKIE_SECURE", "false")]).await;
+    app.import(&record(
+        "edit-me",
+        "브라우저 편집 시험 공고",
+        json!({"regions_raw": "서울", "ministry": "중소벤처기업부"}),
+    ))
+    .await;
+    let client = app.db.client().await;
+    let id: i64 = client.query_one("SELECT id FROM programs WHERE external_id = 'edit-me'", &[]).await.unwrap().get(0);
+    common::browser::person(&app.state, "editor@connect.test").await;
+    connect::accounts::grant(&client, "editor@connect.test", connect::accounts::Role::Admin).await.unwrap();
+
+    let addr = serve(&app).await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let editor = format!("/admin/programs/{id}");
+    browser.goto(&format!("http://{addr}/login?next={editor}")).await.unwrap();
+    browser.find(Locator::Css("#email")).await.unwrap().send_keys("editor@connect.test").await.unwrap();
+    browser.find(Locator::Css("#password")).await.unwrap().send_keys(common::browser::PASSWORD).await.unwrap();
+    browser.find(Locator::Css("form[data-api] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the editor", |u| u.path() == editor).await;
+
+    let title = browser.find(Locator::Css("#f-title")).await.unwrap();
+    title.clear().await.unwrap();
+    title.send_keys("브라우저에서 고친 제목").await.unwrap();
+    browser.find(Locator::Css("#f-regions-busan")).await.unwrap().click().await.unwrap();
+    browser.find(Locator::Css("#fields-note")).await.unwrap().send_keys("정정공고 반영").await.unwrap();
+    browser.find(Locator::XPath("//button[normalize-space(.)='항목 저장']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "공고명: 게시처 값 → 브라우저에서 고친 제목").await;
+    let row = client.query_one("SELECT title, regions, ministry FROM programs WHERE id = $1", &[&id]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "브라우저에서 고친 제목");
+    assert_eq!(row.get::<_, Vec<String>>(1), ["seoul", "busan"]);
+    assert_eq!(row.get::<_, Option<String>>(2).as_deref(), Some("중소벤처기업부"), "untouched fields are not sent");
+
+    browser.find(Locator::XPath("(//button[normalize-space(.)='되돌리기'])[1]")).await.unwrap().click().await.unwrap();
+    browser.accept_alert().await.unwrap();
+    wait_for_text(&browser, "되돌리기 (#").await;
+    let title: String = client.query_one("SELECT title FROM programs WHERE id = $1", &[&id]).await.unwrap().get(0);
+    assert_eq!(title, "브라우저 편집 시험 공고");
     browser.close().await.unwrap();
 }

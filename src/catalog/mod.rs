@@ -1,6 +1,9 @@
 //! The program catalogue: the domain types and their storage in PostgreSQL, the source of truth.
 
+pub mod corrections;
+pub mod groups;
 pub mod model;
+pub mod revisions;
 pub mod status;
 pub mod store;
 pub mod vocab;

@@ -91,14 +91,21 @@ pub async fn upsert<C: GenericClient>(client: &C, p: &ProgramInput) -> Result<Up
             .await?;
     }
     if let (false, Some(before)) = (inserted, before) {
-        record_changes(client, id, &before, &TrackedFields::of(p)).await?;
+        // Staff corrections win over what the source published; the history records what readers
+        // see change, so it compares against the corrected row.
+        let after = if super::corrections::apply(client, id).await? {
+            tracked_fields(client, &p.source, &p.external_id).await?
+        } else {
+            None
+        };
+        record_changes(client, id, &before, &after.unwrap_or_else(|| TrackedFields::of(p))).await?;
     }
     Ok(if inserted { Upsert::Inserted(id) } else { Upsert::Changed(id) })
 }
 
 /// The fields whose changes are kept as history, as text.
 #[derive(Debug, PartialEq)]
-struct TrackedFields([(&'static str, Option<String>); 10]);
+pub struct TrackedFields([(&'static str, Option<String>); 10]);
 
 impl TrackedFields {
     fn of(p: &ProgramInput) -> Self {
@@ -117,39 +124,49 @@ impl TrackedFields {
     }
 }
 
+const TRACKED_COLUMNS: &str = "title, ministry, agency, period_raw, period_end::text, budget_krw::text, source_url,
+    array_to_string(regions, ','), body,
+    (SELECT string_agg(name, E'\\n' ORDER BY position) FROM program_attachments a WHERE a.program_id = p.id)";
+
 /// The tracked fields of a stored program, locked for the upsert that follows.
 async fn tracked_fields<C: GenericClient>(
     client: &C,
     source: &str,
     external_id: &str,
 ) -> Result<Option<TrackedFields>, tokio_postgres::Error> {
-    let rows = client
-        .query_typed(
-            "SELECT title, ministry, agency, period_raw, period_end::text, budget_krw::text, source_url,
-                    array_to_string(regions, ','), body,
-                    (SELECT string_agg(name, E'\n' ORDER BY position) FROM program_attachments a WHERE a.program_id = p.id)
-             FROM programs p WHERE source = $1 AND external_id = $2 FOR UPDATE",
-            &[(&source, Type::TEXT), (&external_id, Type::TEXT)],
-        )
-        .await?;
-    Ok(rows.first().map(|r| {
-        let text = |i: usize| r.get::<_, Option<String>>(i);
-        TrackedFields([
-            ("title", text(0)),
-            ("ministry", text(1)),
-            ("agency", text(2)),
-            ("period", text(3)),
-            ("deadline", text(4)),
-            ("budget_krw", text(5)),
-            ("source_url", text(6)),
-            ("regions", Some(text(7).unwrap_or_default())),
-            ("body", text(8)),
-            ("attachments", Some(text(9).unwrap_or_default())),
-        ])
-    }))
+    let sql = format!("SELECT {TRACKED_COLUMNS} FROM programs p WHERE source = $1 AND external_id = $2 FOR UPDATE");
+    let rows = client.query_typed(&sql, &[(&source, Type::TEXT), (&external_id, Type::TEXT)]).await?;
+    Ok(rows.first().map(tracked_row))
 }
 
-async fn record_changes<C: GenericClient>(
+/// The tracked fields of program `id`, locked for the staff edit that follows.
+pub async fn tracked_by_id<C: GenericClient>(
+    client: &C,
+    id: i64,
+) -> Result<Option<TrackedFields>, tokio_postgres::Error> {
+    let sql = format!("SELECT {TRACKED_COLUMNS} FROM programs p WHERE id = $1 FOR UPDATE");
+    let rows = client.query_typed(&sql, &[(&id, Type::INT8)]).await?;
+    Ok(rows.first().map(tracked_row))
+}
+
+fn tracked_row(r: &Row) -> TrackedFields {
+    let text = |i: usize| r.get::<_, Option<String>>(i);
+    TrackedFields([
+        ("title", text(0)),
+        ("ministry", text(1)),
+        ("agency", text(2)),
+        ("period", text(3)),
+        ("deadline", text(4)),
+        ("budget_krw", text(5)),
+        ("source_url", text(6)),
+        ("regions", Some(text(7).unwrap_or_default())),
+        ("body", text(8)),
+        ("attachments", Some(text(9).unwrap_or_default())),
+    ])
+}
+
+/// Records what changed in the tracked fields as the program's history (`program_changes`).
+pub async fn record_changes<C: GenericClient>(
     client: &C,
     id: i64,
     before: &TrackedFields,
@@ -288,7 +305,8 @@ pub async fn catalogue_id<C: GenericClient>(client: &C) -> Result<String, tokio_
 
 /// Groups the programs of `source` under an identical program another source published earlier
 /// (same title once case, spaces and punctuation are ignored, same deadline). Distinct programs are
-/// never merged: each keeps its row; a duplicate only points at its canonical record.
+/// never merged: each keeps its row; a duplicate only points at its canonical record. A program
+/// staff split out or merged (`program_group_decisions`) stays where staff put it.
 pub async fn group_duplicates<C: GenericClient>(client: &C, source: &str) -> Result<u64, tokio_postgres::Error> {
     client
         .execute_typed(
@@ -298,6 +316,7 @@ pub async fn group_duplicates<C: GenericClient>(client: &C, source: &str) -> Res
                 JOIN programs c ON c.title_key = p.title_key AND c.period_end IS NOT DISTINCT FROM p.period_end
                  AND c.source <> p.source AND c.canonical_id IS NULL AND c.removed_at IS NULL AND c.id < p.id
                 WHERE p.source = $1 AND p.canonical_id IS NULL AND p.removed_at IS NULL AND p.title_key <> ''
+                  AND NOT EXISTS (SELECT 1 FROM program_group_decisions d WHERE d.program_id = p.id)
                 GROUP BY p.id)
              UPDATE programs SET canonical_id = groups.canonical FROM groups WHERE programs.id = groups.id",
             &[(&source, Type::TEXT)],

@@ -5,7 +5,7 @@
 //! matcher's cursor are re-matched against every organisation. Each program's rules are extracted
 //! from its title, text and attachment text once per content (`program_rules`, keyed by
 //! `content_hash`); an administrator's correction (`program_rule_overrides`) replaces the extracted
-//! rules of its kinds and survives re-scrapes. The verdicts come from crate `eligibility`
+//! rules of its kinds, drops the kinds it names, and survives re-scrapes. The verdicts come from crate `eligibility`
 //! (deterministic and versioned).
 
 pub mod facts;
@@ -61,7 +61,7 @@ pub async fn candidates<C: GenericClient>(
         .query_typed(
             "SELECT p.id, p.title, p.body, p.category, p.regions, p.target_types, p.period_end, p.budget_krw,
                     p.content_hash || ':' || md5(p.attachment_text), r.content_hash, r.rules, r.kind, o.rules,
-                    left(p.attachment_text, $3), p.eligibility_fields
+                    left(p.attachment_text, $3), p.eligibility_fields, o.dropped_kinds
                FROM programs p
                LEFT JOIN program_rules r ON r.program_id = p.id
                LEFT JOIN program_rule_overrides o ON o.program_id = p.id
@@ -111,9 +111,8 @@ pub async fn candidates<C: GenericClient>(
         };
         if let Some(overrides) = row.get::<_, Option<serde_json::Value>>(12) {
             let overrides: Vec<Rule> = serde_json::from_value(overrides).unwrap_or_default();
-            let replaced: Vec<&str> = overrides.iter().map(|r| r.constraint.kind()).collect();
-            rules.retain(|r| !replaced.contains(&r.constraint.kind()));
-            rules.extend(overrides);
+            let dropped: Vec<String> = row.get::<_, Option<Vec<String>>>(15).unwrap_or_default();
+            rules = corrected(rules, overrides, &dropped);
         }
         let regions: Vec<String> = row.get(4);
         let targets: Vec<String> = row.get(5);
@@ -133,6 +132,15 @@ pub async fn candidates<C: GenericClient>(
         });
     }
     Ok(out)
+}
+
+/// The rules the matcher uses once staff corrected them: a corrected rule replaces the extracted
+/// rules of its kind, and dropped kinds go altogether.
+pub fn corrected(mut extracted: Vec<Rule>, overrides: Vec<Rule>, dropped: &[String]) -> Vec<Rule> {
+    let replaced: Vec<&str> = overrides.iter().map(|r| r.constraint.kind()).collect();
+    extracted.retain(|r| !replaced.contains(&r.constraint.kind()) && !dropped.iter().any(|d| d == r.constraint.kind()));
+    extracted.extend(overrides);
+    extracted
 }
 
 /// Organisations (or only `ids`) as the matcher sees them.

@@ -20,7 +20,7 @@ pub mod tokens;
 pub mod verdict;
 
 pub use constraint::{AnnouncementKind, Certification, Constraint, Exclusion, LegalForm, Provenance, Rule};
-pub use extract::{classify_kind, from_structured, from_text, Source, StructuredFields};
+pub use extract::{classify_kind, from_conditions, from_structured, from_text, Source, StructuredFields};
 pub use facts::{CeoAgeBracket, OrgFacts, OrgKind, ProgramFacts, Scale, Span, Trl};
 pub use matcher::{evaluate, rank, Catalogue, Judgement, MATCHER_VERSION};
 pub use org_type::OrgType;

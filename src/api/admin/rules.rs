@@ -1,20 +1,24 @@
 //! A program's eligibility rules for staff: `GET /api/admin/programs/{id}/rules` shows the extracted
 //! rules and any correction; `PUT` stores a correction (rules of the kinds it names replace the
-//! extracted ones, and survive re-scrapes). Corrections are audited and re-match the program.
+//! extracted ones, kinds in `dropped_kinds` are removed, and both survive re-scrapes). A correction
+//! is a revision (`catalog::revisions`, undoable), audited, and re-matches the program.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use eligibility::{Provenance, Rule};
 use serde::Deserialize;
+use serde_json::json;
 use tokio_postgres::types::Type;
 
+use super::edit_error;
 use crate::accounts::caller::ClientIp;
 use crate::accounts::Admin;
 use crate::api::error::ApiError;
 use crate::api::json::Body;
 use crate::api::AppState;
+use crate::catalog::revisions::{self, Aspect, Edit};
 
-fn program_id(raw: &str) -> Result<i64, ApiError> {
+pub(super) fn program_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound("공고를 찾을 수 없습니다"))
 }
 
@@ -30,20 +34,21 @@ pub async fn show(
     crate::matching::candidates(&**client, today, Some(&[id])).await?;
     let rows = client
         .query_typed(
-            "SELECT p.title, r.rules, r.kind, o.rules, o.note, o.set_by, o.set_at
+            "SELECT p.title, r.rules, r.kind, o.rules, o.note, o.set_by, o.set_at, o.dropped_kinds
                FROM programs p LEFT JOIN program_rules r ON r.program_id = p.id
                LEFT JOIN program_rule_overrides o ON o.program_id = p.id WHERE p.id = $1",
             &[(&id, Type::INT8)],
         )
         .await?;
     let row = rows.first().ok_or(ApiError::NotFound("공고를 찾을 수 없습니다"))?;
-    Ok(Json(serde_json::json!({
+    Ok(Json(json!({
         "program_id": id,
         "title": row.get::<_, String>(0),
         "extracted": row.get::<_, Option<serde_json::Value>>(1),
         "kind": row.get::<_, Option<String>>(2),
-        "correction": row.get::<_, Option<serde_json::Value>>(3).map(|rules| serde_json::json!({
+        "correction": row.get::<_, Option<serde_json::Value>>(3).map(|rules| json!({
             "rules": rules,
+            "dropped_kinds": row.get::<_, Option<Vec<String>>>(7).unwrap_or_default(),
             "note": row.get::<_, Option<String>>(4),
             "set_by": row.get::<_, Option<i64>>(5),
             "set_at": row.get::<_, Option<chrono::DateTime<chrono::Utc>>>(6),
@@ -51,10 +56,34 @@ pub async fn show(
     })))
 }
 
+/// A correction: `rules` as the matcher stores them, or `conditions` — one per line, in the words
+/// announcements use (`상시근로자 10인 미만`) — and the kinds to drop. Nothing at all removes the
+/// correction, putting the extracted rules back.
 #[derive(Deserialize)]
 pub struct Correction {
-    pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub rules: Option<Vec<Rule>>,
+    #[serde(default)]
+    pub conditions: Option<String>,
+    #[serde(default)]
+    pub dropped_kinds: Vec<String>,
     pub note: Option<String>,
+}
+
+/// The rules of a correction: each line of `conditions` must say something the matcher reads.
+fn rules_of(form: &Correction) -> Result<Vec<Rule>, ApiError> {
+    let mut rules = form.rules.clone().unwrap_or_default();
+    for line in form.conditions.as_deref().unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let read = eligibility::from_conditions(line);
+        if read.is_empty() {
+            return Err(ApiError::bad(
+                "conditions",
+                format!("'{line}'에서 자격 조건을 읽지 못했습니다. 공고문에 쓰는 말로 한 줄에 하나씩 적어 주세요 (예: 상시근로자 10인 미만)."),
+            ));
+        }
+        rules.extend(read);
+    }
+    Ok(rules)
 }
 
 pub async fn replace(
@@ -65,8 +94,7 @@ pub async fn replace(
     Body(form): Body<Correction>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = program_id(&id)?;
-    let rules: Vec<Rule> = form
-        .rules
+    let rules: Vec<Rule> = rules_of(&form)?
         .into_iter()
         .map(|mut rule| {
             rule.provenance = Provenance::Admin { user_id: caller.user_id.to_string() };
@@ -74,27 +102,25 @@ pub async fn replace(
             rule
         })
         .collect();
-    let json = serde_json::to_value(&rules).map_err(anyhow::Error::from)?;
+    let mut dropped = form.dropped_kinds.clone();
+    dropped.sort();
+    dropped.dedup();
+    let correction = if rules.is_empty() && dropped.is_empty() {
+        serde_json::Value::Null
+    } else {
+        json!({ "rules": rules, "dropped_kinds": dropped })
+    };
     let mut client = state.db.get().await?;
     let tx = client.transaction().await?;
-    let updated = tx
-        .execute_typed(
-            "INSERT INTO program_rule_overrides (program_id, rules, note, set_by)
-             SELECT id, $2, $3, $4 FROM programs WHERE id = $1
-             ON CONFLICT (program_id) DO UPDATE
-                SET rules = EXCLUDED.rules, note = EXCLUDED.note, set_by = EXCLUDED.set_by, set_at = now()",
-            &[(&id, Type::INT8), (&json, Type::JSONB), (&form.note, Type::TEXT), (&caller.user_id, Type::INT8)],
-        )
-        .await?;
-    if updated == 0 {
-        return Err(ApiError::NotFound("공고를 찾을 수 없습니다"));
-    }
-    // Moving the program past the matcher's cursor re-matches it on the next run.
-    tx.execute_typed(
-        "UPDATE programs SET change_xid = pg_current_xact_id()::text::bigint WHERE id = $1",
-        &[(&id, Type::INT8)],
-    )
-    .await?;
+    let edit = Edit {
+        program_id: id,
+        related_id: None,
+        action: "rules",
+        note: form.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        changes: vec![(Aspect::Rules, correction)],
+        undoes: None,
+    };
+    let revision = revisions::apply(&*tx, caller.user_id, edit).await.map_err(edit_error)?;
     crate::audit::record(
         &*tx,
         Some(caller.user_id),
@@ -102,9 +128,9 @@ pub async fn replace(
         None,
         None,
         &ip,
-        serde_json::json!({ "program_id": id }),
+        json!({ "program_id": id, "revision": revision }),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(serde_json::json!({ "program_id": id, "rules": rules })))
+    Ok(Json(json!({ "program_id": id, "rules": rules, "dropped_kinds": dropped, "revision": revision })))
 }

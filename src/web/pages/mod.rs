@@ -5,12 +5,14 @@ pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod dashboard;
+pub mod duplicates;
 pub mod home;
 pub mod legal;
 pub mod no_script;
 pub mod orgs;
 pub mod people;
 pub mod program;
+pub mod program_editor;
 pub mod saved;
 pub mod stats;
 

@@ -62,7 +62,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices(options: &'static [(&'static str, &'static str)], chosen: &[String]) -> Vec<Choice> {
+pub(super) fn choices(options: &'static [(&'static str, &'static str)], chosen: &[String]) -> Vec<Choice> {
     options.iter().map(|(value, label)| Choice { value, label, selected: chosen.iter().any(|c| c == value) }).collect()
 }
 

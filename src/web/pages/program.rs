@@ -78,7 +78,7 @@ fn attachment_kind(kind: &str) -> &'static str {
 }
 
 /// What sources are called on the page; unknown codes read as a plain "기관 누리집".
-fn source_name(source: &str) -> &'static str {
+pub(crate) fn source_name(source: &str) -> &'static str {
     match source {
         "ntis" => "국가R&D통합공고(NTIS)",
         "iris" => "범부처통합연구지원시스템(IRIS)",

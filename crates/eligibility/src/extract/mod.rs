@@ -77,6 +77,12 @@ pub fn from_text(text: &str) -> Vec<Rule> {
     read(text, None)
 }
 
+/// Rules from conditions staff write one per line in the words announcements use (`상시근로자 10인
+/// 미만`, `서울 소재`, `대기업 제외`): every line is read as a statement of who may apply.
+pub fn from_conditions(text: &str) -> Vec<Rule> {
+    read(text, Some(Forced::Targets))
+}
+
 /// Reads `text`, optionally treating every sentence as `forced` (fields that only hold targets
 /// or only exclusions).
 pub(crate) fn read(text: &str, forced: Option<Forced>) -> Vec<Rule> {
@@ -176,6 +182,16 @@ mod tests {
         assert!(!employees[0].is_hard());
         // The certifications open an alternative path; they are not required.
         assert!(rules.iter().all(|r| r.constraint.kind() != "required_certification"), "{rules:#?}");
+    }
+
+    #[test]
+    fn a_condition_staff_write_is_read_as_a_requirement() {
+        let rules = from_conditions("상시근로자 10인 미만\n대기업 제외");
+        let employees = rules.iter().find(|r| r.constraint.kind() == "employees").expect("employees rule");
+        assert_eq!(employees.constraint, Constraint::Employees { count: Range::at_most(Bound::exclusive(10)) });
+        assert!(employees.is_hard(), "a bare line would be descriptive text in an announcement: {rules:#?}");
+        assert!(rules.iter().any(|r| r.constraint.kind() == "exclusion_large"), "{rules:#?}");
+        assert!(from_conditions("잘 부탁드립니다").is_empty());
     }
 
     #[test]
