@@ -194,11 +194,21 @@ pub struct BillingConfig {
     pub api_url: url::Url,
     /// `TOSS_TIMEOUT_SECS`: the limit on one call to Toss; a charge past it is looked up by its orderId.
     pub timeout: Duration,
+    /// `TOSS_SDK_URL`: the browser SDK the checkout page loads (Toss's v2 SDK; a fake in tests). Its
+    /// origin is the one script origin the checkout page's CSP allows.
+    pub sdk_url: url::Url,
 }
+
+/// Toss's JavaScript SDK v2 (`TossPayments(clientKey).payment({customerKey}).requestBillingAuth(…)`).
+pub const DEFAULT_TOSS_SDK_URL: &str = "https://js.tosspayments.com/v2/standard";
 
 impl std::fmt::Debug for BillingConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BillingConfig {{ client_key: {}, api_url: {} }}", self.client_key, self.api_url)
+        write!(
+            f,
+            "BillingConfig {{ client_key: {}, api_url: {}, sdk_url: {} }}",
+            self.client_key, self.api_url, self.sdk_url
+        )
     }
 }
 
@@ -220,11 +230,14 @@ impl BillingConfig {
         };
         let api_url = src.get("TOSS_API_URL").unwrap_or("https://api.tosspayments.com");
         check_url("TOSS_API_URL", api_url, &["http", "https"])?;
+        let sdk_url = src.get("TOSS_SDK_URL").unwrap_or(DEFAULT_TOSS_SDK_URL);
+        check_url("TOSS_SDK_URL", sdk_url, &["http", "https"])?;
         Ok(Some(BillingConfig {
             client_key: client_key.to_string(),
             secret_key: SecretString::from(secret_key.to_string()),
             api_url: url::Url::parse(api_url).expect("checked above"),
             timeout: Duration::from_secs(src.parsed("TOSS_TIMEOUT_SECS", 30u64)?.max(1)),
+            sdk_url: url::Url::parse(sdk_url).expect("checked above"),
         }))
     }
 
@@ -607,7 +620,11 @@ mod tests {
         let billing = config.billing.as_ref().unwrap();
         assert_eq!(billing.api_url.as_str(), "https://api.tosspayments.com/");
         assert_eq!(billing.timeout, Duration::from_secs(30));
+        assert_eq!(billing.sdk_url.as_str(), DEFAULT_TOSS_SDK_URL);
         assert!(!format!("{config:?}").contains("very_secret"));
+        let mut sdk = pairs.clone();
+        sdk.push(("TOSS_SDK_URL", "javascript:alert(1)"));
+        assert!(Config::from_source(&source(&sdk)).unwrap_err().to_string().contains("TOSS_SDK_URL"));
         pairs.push(("TOSS_API_URL", "ftp://toss"));
         assert!(Config::from_source(&source(&pairs)).unwrap_err().to_string().contains("TOSS_API_URL"));
     }

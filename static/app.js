@@ -94,6 +94,26 @@
     if (status) status.textContent = kind === 'ok' ? message : '';
   }
 
+  // A checkout answered with what Toss's SDK (loaded by the checkout page only) needs: open its card
+  // registration, which leaves for the success or fail URL. Closing the window rejects the promise.
+  async function billingAuth(form, data) {
+    if (typeof window.TossPayments !== 'function') {
+      show(form, 'error', '결제 모듈을 불러오지 못했습니다. 새로 고친 뒤 다시 시도해 주세요.');
+      return;
+    }
+    try {
+      show(form, 'ok', '토스페이먼츠 카드 등록 창을 여는 중…');
+      await window.TossPayments(data.client_key).payment({ customerKey: data.customer_key }).requestBillingAuth({
+        method: 'CARD',
+        successUrl: data.success_url,
+        failUrl: data.fail_url,
+      });
+    } catch (e) {
+      const cancelled = e && (e.code === 'USER_CANCEL' || e.code === 'PAY_PROCESS_CANCELED');
+      show(form, 'error', cancelled ? '카드 등록을 취소했습니다. 결제되지 않았습니다.' : ((e && e.message) || '카드 등록 창을 열지 못했습니다.'));
+    }
+  }
+
   async function submit(form) {
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     const button = form.querySelector('[type=submit]');
@@ -125,6 +145,7 @@
         if (field && field.focus) { field.setAttribute('aria-invalid', 'true'); field.focus(); }
         return;
       }
+      if (form.hasAttribute('data-toss-billing-auth')) { await billingAuth(form, data); return; }
       if (form.dataset.next) { window.location.assign(fill(form.dataset.next, data)); return; }
       if (form.hasAttribute('data-reload')) { window.location.reload(); return; }
       const field = form.dataset.doneField;

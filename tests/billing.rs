@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
+use common::billing::{company, start_checkout, success_body};
 use common::browser::{person, Browser, PASSWORD};
 use common::TestApp;
 use connect::billing::payment::Reconciled;
@@ -82,35 +83,9 @@ impl Setup {
     }
 }
 
-async fn company(browser: &mut Browser, name: &str, number: Option<&str>) -> i64 {
-    let mut body = json!({"kind": "company", "name": name});
-    if let Some(number) = number {
-        body["business_number"] = json!(number);
-    }
-    let response = browser.post("/api/orgs", body).await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
-    response.json()["id"].as_i64().unwrap()
-}
-
-async fn start_checkout(owner: &mut Browser, org: i64, plan: &str, cycle: &str) -> Value {
-    let response =
-        owner.post(&format!("/api/orgs/{org}/billing/checkout"), json!({"plan": plan, "cycle": cycle})).await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
-    response.json()
-}
-
-fn success_body(checkout: &Value, auth_key: &str) -> Value {
-    json!({"checkout": checkout["checkout_id"], "customerKey": checkout["customer_key"], "authKey": auth_key})
-}
-
 /// Subscribes as the browser SDK would: checkout, card registration at Toss, the success URL.
 async fn subscribe(s: &Setup, owner: &mut Browser, org: i64, plan: &str, cycle: &str) -> Value {
-    let checkout = start_checkout(owner, org, plan, cycle).await;
-    let auth_key = s.toss.authorize_card(checkout["customer_key"].as_str().unwrap());
-    let done = owner.post("/api/billing/success", success_body(&checkout, &auth_key)).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
-    assert_eq!(done.json()["result"], "active");
-    done.json()
+    common::billing::subscribe(&s.toss, owner, org, plan, cycle).await
 }
 
 async fn staff(app: &TestApp, email: &str, role: connect::accounts::Role) -> Browser {

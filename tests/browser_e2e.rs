@@ -2,7 +2,9 @@
 //! a visitor searches `AI 바우처`, narrows it to a region with the filter boxes, signs up, lands on
 //! their account page, saves a program and sets notifications; an administrator retries a dead
 //! scrape job and watches a scrape run arrive live over the WebSocket; staff correct a program in its
-//! editor and undo it. The app runs on a real TCP port with its assets, CSP and JS.
+//! editor and undo it; an owner subscribes from the pricing page through Toss's card registration
+//! (the fake Toss's SDK and window) and asks for a refund. The app runs on a real TCP port with its
+//! assets, CSP and JS.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-browser.sh`). Without
 //! `/usr/bin/chromedriver` the test is skipped with a message — except under CI (`CI=true`), where
@@ -69,7 +71,11 @@ impl Drop for Driver {
 }
 
 async fn serve(app: &TestApp) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(app, tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+}
+
+/// Serves `app` on a listener bound before the app was built (whose public URL is its address).
+fn serve_on(app: &TestApp, listener: tokio::net::TcpListener) -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     let router = connect::api::router(app.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -392,5 +398,107 @@ async fn staff_correct_a_program_in_the_editor_and_undo_it() {
     wait_for_text(&browser, "되돌리기 (#").await;
     let title: String = client.query_one("SELECT title FROM programs WHERE id = $1", &[&id]).await.unwrap().get(0);
     assert_eq!(title, "브라우저 편집 시험 공고");
+    browser.close().await.unwrap();
+}
+
+/// An owner chooses PRO monthly on the pricing page, registers a card in Toss's window (the fake's)
+/// and lands on the billing page with the payment, then asks for a refund.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_subscribes_from_the_pricing_page_and_asks_for_a_refund() {
+    if !browser_installed() {
+        return;
+    }
+    // The fake Toss serves the SDK and the card registration window; the app's public URL (the
+    // success and fail URLs) is its own loopback address, bound before it is built.
+    let toss = toss::fake::FakeToss::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (api_url, sdk_url) = (toss.base_url().to_string(), toss.sdk_url().to_string());
+    let app = TestApp::with(&[
+        ("CONNECT_COOKIE_SECURE", "false"),
+        ("CONNECT_PUBLIC_URL", &base),
+        ("TOSS_CLIENT_KEY", toss.client_key()),
+        ("TOSS_SECRET_KEY", toss.secret_key()),
+        ("TOSS_API_URL", &api_url),
+        ("TOSS_SDK_URL", &sdk_url),
+    ])
+    .await;
+    serve_on(&app, listener);
+    let mut owner = common::browser::person(&app.state, "owner@cardlab.kr").await;
+    let org = common::billing::company(&mut owner, "주식회사 카드랩", None).await;
+
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    browser.goto(&format!("{base}/login?next=/pricing")).await.unwrap();
+    browser.find(Locator::Css("#email")).await.unwrap().send_keys("owner@cardlab.kr").await.unwrap();
+    browser.find(Locator::Css("#password")).await.unwrap().send_keys(common::browser::PASSWORD).await.unwrap();
+    browser.find(Locator::Css("form[data-api] button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "the pricing page", |u| u.path() == "/pricing").await;
+
+    // PRO monthly → the organisation's checkout page, with the order.
+    browser
+        .find(Locator::Css("a[href='/billing/checkout?plan=PRO&cycle=monthly']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let checkout = format!("/orgs/{org}/billing/checkout");
+    wait_for_url(&browser, "the checkout page", |u| u.path() == checkout).await;
+    let page = browser.source().await.unwrap();
+    assert!(page.contains("20,900원") && page.contains("부가세 1,900원 포함"), "{page}");
+    let shots = std::env::temp_dir().join("connect-e2e");
+    let _ = std::fs::create_dir_all(&shots);
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(shots.join("checkout.png"), png);
+    }
+
+    // The button asks the API for a checkout and opens the (fake) Toss window, which registers the
+    // card and sends the browser through the success URL to the billing page.
+    browser
+        .find(Locator::XPath("//button[normalize-space(.)='카드 등록하고 결제하기']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let billing = format!("/orgs/{org}/billing");
+    let url = wait_for_url(&browser, "the billing page", |u| u.path() == billing).await;
+    assert_eq!(query(&url, "result"), ["active"]);
+    wait_for_text(&browser, "결제가 완료되었습니다").await;
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(shots.join("billing.png"), png);
+    }
+    let current = browser.find(Locator::Css("#current-plan")).await.unwrap().text().await.unwrap();
+    assert_eq!(current, "프로");
+    let page = browser.source().await.unwrap();
+    assert!(page.contains("20,900원") && page.contains("결제 완료") && page.contains("Connect PRO 월간"), "{page}");
+    assert!(page.contains("남은 결제 금액 전액 20,900원을 돌려받습니다"), "{page}");
+    assert_eq!(toss.hits(toss::fake::Endpoint::BillingAuth), 1);
+    assert_eq!(toss.payment_count(), 1);
+
+    // A refund request with a reason, confirmed, then acknowledged on the page.
+    browser
+        .find(Locator::Css("#refund-reason"))
+        .await
+        .unwrap()
+        .send_keys("담당자가 실수로 결제했습니다")
+        .await
+        .unwrap();
+    browser.find(Locator::XPath("//button[normalize-space(.)='환불 요청']")).await.unwrap().click().await.unwrap();
+    browser.accept_alert().await.unwrap();
+    wait_for_text(&browser, "환불을 요청했습니다").await;
+    if let Ok(png) = browser.screenshot().await {
+        let _ = std::fs::write(shots.join("refund.png"), png);
+    }
+    let reason: String = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT reason FROM refund_requests WHERE organization_id = $1 AND status = 'open'", &[&org])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reason, "담당자가 실수로 결제했습니다");
     browser.close().await.unwrap();
 }

@@ -271,7 +271,14 @@ async fn the_sitemap_lists_every_program_and_robots_points_to_it() {
     assert!(sitemap.contains(&format!("<loc>{PUBLIC_URL}/privacy</loc>")));
 
     let robots = crawler.get("/robots.txt").await.text();
-    for line in ["Allow: /", "Disallow: /api/", "Disallow: /account", "Disallow: /orgs", "Disallow: /admin"] {
+    for line in [
+        "Allow: /",
+        "Disallow: /api/",
+        "Disallow: /account",
+        "Disallow: /orgs",
+        "Disallow: /billing/",
+        "Disallow: /admin",
+    ] {
         assert!(robots.lines().any(|l| l == line), "{line} in {robots}");
     }
     assert!(robots.contains(&format!("Sitemap: {PUBLIC_URL}/sitemap.xml")));

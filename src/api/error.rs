@@ -40,6 +40,25 @@ impl ApiError {
     pub fn bad(parameter: &str, message: impl Into<String>) -> Self {
         ApiError::BadParameter { parameter: parameter.to_string(), message: message.into() }
     }
+
+    /// The HTTP status and the `code` of the error body.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadParameter { .. } => (StatusCode::BAD_REQUEST, "bad_parameter"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unauthenticated | ApiError::InvalidCredentials(_) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated")
+            }
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::PaymentFailed(_) => (StatusCode::PAYMENT_REQUIRED, "payment_failed"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,22 +80,10 @@ pub struct ErrorResponse {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, parameter) = match &self {
-            ApiError::BadParameter { parameter, .. } => {
-                (StatusCode::BAD_REQUEST, "bad_parameter", Some(parameter.clone()))
-            }
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
-            ApiError::Unauthenticated | ApiError::InvalidCredentials(_) => {
-                (StatusCode::UNAUTHORIZED, "unauthenticated", None)
-            }
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
-            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None),
-            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", None),
-            ApiError::UnsupportedMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media", None),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
-            ApiError::PaymentFailed(_) => (StatusCode::PAYMENT_REQUIRED, "payment_failed", None),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        let (status, code) = self.status_and_code();
+        let parameter = match &self {
+            ApiError::BadParameter { parameter, .. } => Some(parameter.clone()),
+            _ => None,
         };
         let message = match &self {
             ApiError::Internal(e) => {

@@ -49,6 +49,8 @@ pub struct Billing {
     pub mailer: Option<mail::Mailer>,
     /// The public site: success/fail URLs and links in mails.
     pub public_url: url::Url,
+    /// The browser SDK the checkout page loads for card registration.
+    pub sdk_url: url::Url,
 }
 
 impl Billing {
@@ -63,12 +65,18 @@ impl Billing {
             keyring: secrets.keyring()?,
             mailer,
             public_url: accounts.public_url.clone(),
+            sdk_url: config.sdk_url.clone(),
         })
     }
 
     /// An absolute link to `path` on the public site.
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
+
+    /// `https://js.tosspayments.com`: where the SDK comes from, for the checkout page's CSP.
+    pub fn sdk_origin(&self) -> String {
+        self.sdk_url.origin().ascii_serialization()
     }
 }
 

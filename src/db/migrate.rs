@@ -33,7 +33,7 @@ const MIGRATIONS: &[Migration] = &[
         name: "0011_program_eligibility_fields.sql",
         sql: include_str!("../../migrations/0011_program_eligibility_fields.sql"),
     },
-    Migration { name: "0013_program_editor.sql", sql: include_str!("../../migrations/0013_program_editor.sql") },
+    Migration { name: "0012_program_editor.sql", sql: include_str!("../../migrations/0012_program_editor.sql") },
 ];
 
 /// An arbitrary constant shared by every Connect process: the advisory lock key for migrations.

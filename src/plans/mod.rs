@@ -39,6 +39,15 @@ impl Plan {
         }
     }
 
+    /// `무료`, `프로`, `팀`: the name people see on the pages.
+    pub fn label_ko(self) -> &'static str {
+        match self {
+            Plan::Free => "무료",
+            Plan::Pro => "프로",
+            Plan::Team => "팀",
+        }
+    }
+
     /// Higher is more: an upgrade goes up this order.
     pub fn rank(self) -> u8 {
         match self {

@@ -111,7 +111,9 @@ pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String
 
 pub async fn robots(State(state): State<AppState>) -> Response {
     let mut body = String::from("User-agent: *\nAllow: /\n");
-    for path in ["/api/", "/account", "/orgs", "/admin", "/invitations/", "/verify-email", "/reset-password"] {
+    for path in
+        ["/api/", "/account", "/orgs", "/billing/", "/admin", "/invitations/", "/verify-email", "/reset-password"]
+    {
         let _ = writeln!(body, "Disallow: {path}");
     }
     let _ = writeln!(body, "\nSitemap: {}", state.accounts.config.link("/sitemap.xml"));

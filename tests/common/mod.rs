@@ -3,6 +3,7 @@
 //! talks to the real router.
 #![allow(dead_code)]
 
+pub mod billing;
 pub mod browser;
 pub mod outline;
 

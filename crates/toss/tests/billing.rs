@@ -4,7 +4,7 @@ mod common;
 
 use common::{billing_key, client, fake, pro_monthly, CUSTOMER};
 use toss::fake::Endpoint;
-use toss::{Charge, ExposeSecret as _, PaymentStatus};
+use toss::{Charge, ExposeSecret as _, PaymentStatus, Url};
 
 #[tokio::test]
 async fn issues_a_billing_key_for_the_customer() {
@@ -99,4 +99,49 @@ async fn empty_keys_are_refused_before_sending() {
     assert!(matches!(client.charge("bk", &charge, "bad key").await, Err(toss::TossError::InvalidRequest(_))));
     assert!(matches!(client.payment(" ").await, Err(toss::TossError::InvalidRequest(_))));
     assert_eq!(fake.hits(Endpoint::Charge) + fake.hits(Endpoint::Payment), 0);
+}
+
+/// The browser side of a registration: the SDK script sends the page to the fake's window, which
+/// redirects as Toss does — to the success URL with an `authKey` redeemable once, or to the fail URL.
+#[tokio::test]
+async fn the_fake_sdk_registers_a_card_through_redirects() {
+    let fake = fake().await;
+    let client = client(&fake);
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let script = browser.get(fake.sdk_url()).send().await.unwrap();
+    assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
+    let script = script.text().await.unwrap();
+    assert!(script.contains("window.TossPayments") && script.contains("requestBillingAuth"), "{script}");
+
+    let window = |client_key: &str| {
+        let mut url = fake.base_url().join("v2/billing-auth").unwrap();
+        url.query_pairs_mut()
+            .append_pair("clientKey", client_key)
+            .append_pair("customerKey", CUSTOMER)
+            .append_pair("successUrl", "https://connect.test/api/billing/success?checkout=7")
+            .append_pair("failUrl", "https://connect.test/billing/fail?checkout=7");
+        url
+    };
+    let registered = browser.get(window(fake.client_key())).send().await.unwrap();
+    assert_eq!(registered.status(), 302);
+    let location = Url::parse(registered.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.path(), "/api/billing/success");
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!((query["checkout"].as_str(), query["customerKey"].as_str()), ("7", CUSTOMER));
+    let billing = client.issue_billing_key(&query["authKey"], CUSTOMER).await.unwrap();
+    assert_eq!(billing.card_company.as_deref(), Some("현대"));
+
+    // A failure on demand, and a wrong client key, go to the fail URL with Toss's code and message.
+    fake.fail_next_billing_auth("PAY_PROCESS_CANCELED", "사용자에 의해 결제가 취소되었습니다.");
+    for client_key in [fake.client_key(), "test_ck_someone_else"] {
+        let failed = browser.get(window(client_key)).send().await.unwrap();
+        let location = Url::parse(failed.headers()["location"].to_str().unwrap()).unwrap();
+        assert_eq!(location.path(), "/billing/fail");
+        let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+        assert!(!query.contains_key("authKey"));
+        assert_eq!(query["checkout"], "7");
+        let expected = if client_key == fake.client_key() { "PAY_PROCESS_CANCELED" } else { "INVALID_CLIENT_KEY" };
+        assert_eq!(query["code"], expected);
+    }
+    assert_eq!(fake.hits(Endpoint::BillingAuth), 3);
 }

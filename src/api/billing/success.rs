@@ -1,8 +1,9 @@
 //! The success URL of the card registration: Toss sends the browser to
 //! `GET /api/billing/success?checkout=…&customerKey=…&authKey=…` (`checkout` is the one we put in the
 //! success URL; without it, the customer's newest checkout is meant), which completes the checkout and
-//! redirects to the organisation's billing page; a web page may instead `POST` the same fields as
-//! JSON and read the result. Either way the billing key is issued, stored sealed, and the first
+//! redirects to the organisation's billing page (or, when it fails, to the fail URL with `code` and
+//! `message`, as Toss does for a failed registration); a web page may instead `POST` the same fields
+//! as JSON and read the result. Either way the billing key is issued, stored sealed, and the first
 //! charge made once, however often the request is repeated.
 
 use axum::extract::{Query, State};
@@ -99,7 +100,23 @@ pub async fn redirect(
     ClientIp(ip): ClientIp,
     Query(form): Query<Success>,
 ) -> Result<Redirect, ApiError> {
-    let (organization_id, completed) = run(&state, &caller, &ip, &form).await?;
     let billing = configured(&state)?;
-    Ok(Redirect::to(&billing.link(&format!("/orgs/{organization_id}/billing?result={}", result(completed).0))))
+    match run(&state, &caller, &ip, &form).await {
+        Ok((organization_id, completed)) => {
+            Ok(Redirect::to(&billing.link(&format!("/orgs/{organization_id}/billing?result={}", result(completed).0))))
+        }
+        Err(ApiError::Internal(error)) => Err(ApiError::Internal(error)),
+        // A person came back from Toss's window: show them why in Korean, not a JSON body.
+        Err(error) => match form.checkout {
+            Some(checkout) => {
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("checkout", &checkout.to_string())
+                    .append_pair("code", error.status_and_code().1)
+                    .append_pair("message", &error.to_string())
+                    .finish();
+                Ok(Redirect::to(&billing.link(&format!("/billing/fail?{query}"))))
+            }
+            None => Err(error),
+        },
+    }
 }

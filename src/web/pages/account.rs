@@ -66,6 +66,8 @@ pub struct FormState {
 pub struct Login {
     pub page: Chrome,
     pub next: String,
+    /// Sign-up, coming back to the same `next`.
+    pub signup_url: String,
     pub providers: Vec<Provider>,
     pub csrf: String,
     pub form: FormState,
@@ -93,8 +95,13 @@ pub fn login_page(
     status: StatusCode,
 ) -> Response {
     let (csrf, cookie) = form_token(state, headers);
+    let signup_url = match next.as_str() {
+        "/account" => "/signup".to_string(),
+        other => format!("/signup?next={}", encode(other)),
+    };
     let page = Login {
         page: Chrome::public(state, "로그인", "/login", None).section("login"),
+        signup_url,
         next,
         providers: providers(state),
         csrf,
@@ -116,6 +123,8 @@ fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response 
 #[template(path = "signup.html")]
 pub struct Signup {
     pub page: Chrome,
+    /// Where a new account goes: the page that sent the visitor here, or the welcome.
+    pub next: String,
     pub terms_version: &'static str,
     pub privacy_version: &'static str,
     pub providers: Vec<Provider>,
@@ -123,17 +132,37 @@ pub struct Signup {
     pub form: FormState,
 }
 
-pub async fn signup(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer, headers: HeaderMap) -> Response {
+pub async fn signup(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+    headers: HeaderMap,
+    Query(query): Query<Next>,
+) -> Response {
     if viewer.is_some() {
         return Redirect::to("/account").into_response();
     }
-    signup_page(&state, &headers, FormState::default(), StatusCode::OK)
+    signup_page(&state, &headers, signup_next(query.next.as_deref()), FormState::default(), StatusCode::OK)
 }
 
-pub fn signup_page(state: &AppState, headers: &HeaderMap, form: FormState, status: StatusCode) -> Response {
+/// Where a new account goes: `next` when one was given (a path on this site), else the welcome.
+pub fn signup_next(next: Option<&str>) -> String {
+    match next {
+        Some(next) => safe_next(Some(next)),
+        None => "/account?welcome=1".to_string(),
+    }
+}
+
+pub fn signup_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: String,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
     let (csrf, cookie) = form_token(state, headers);
     let page = Signup {
         page: Chrome::public(state, "회원가입", "/signup", None),
+        next,
         terms_version: TERMS_VERSION,
         privacy_version: PRIVACY_VERSION,
         providers: providers(state),

@@ -31,14 +31,8 @@ pub struct PlanView {
     pub monthly: String,
     /// `연 209,000원 (2개월 무료)`, empty for FREE
     pub annual: String,
-}
-
-fn plan_name(plan: Plan) -> &'static str {
-    match plan {
-        Plan::Free => "무료",
-        Plan::Pro => "프로",
-        Plan::Team => "팀",
-    }
+    /// A paid plan: its buttons lead to the checkout (`/billing/checkout?plan=…&cycle=…`).
+    pub paid: bool,
 }
 
 pub async fn pricing(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> Response {
@@ -48,7 +42,7 @@ pub async fn pricing(State(state): State<AppState>, MaybeViewer(viewer): MaybeVi
             let limits = plans::limits(plan);
             PlanView {
                 code: plan.as_str(),
-                name: plan_name(plan),
+                name: plan.label_ko(),
                 seats: limits.seats,
                 matches: limits.visible_matches.map(|n| format!("{n}건")).unwrap_or_else(|| "제한 없음".into()),
                 monthly: plans::price(plan, Cycle::Monthly)
@@ -60,6 +54,7 @@ pub async fn pricing(State(state): State<AppState>, MaybeViewer(viewer): MaybeVi
                     }
                     _ => String::new(),
                 },
+                paid: plans::price(plan, Cycle::Monthly).is_some(),
             }
         })
         .collect();

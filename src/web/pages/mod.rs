@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod billing;
 pub mod catalogue;
 pub mod dashboard;
 pub mod duplicates;

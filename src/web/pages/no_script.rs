@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::account::{login_page, safe_next, signup_page, FormState};
+use super::account::{login_page, safe_next, signup_next, signup_page, FormState};
 use crate::accounts::caller::ClientIp;
 use crate::accounts::csrf::PreSession;
 use crate::accounts::secret;
@@ -121,6 +121,8 @@ pub struct SignupForm {
     privacy_version: String,
     #[serde(default)]
     marketing: Option<String>,
+    #[serde(default, rename = "_next")]
+    next: Option<String>,
     #[serde(default, rename = "_csrf")]
     csrf: String,
 }
@@ -131,9 +133,10 @@ pub async fn signup(
     headers: HeaderMap,
     Form(form): Form<SignupForm>,
 ) -> Response {
+    let next = signup_next(form.next.as_deref());
     let again = |status, error: String| {
         let form_state = FormState { email: form.email.clone(), name: form.name.clone(), error: Some(error) };
-        signup_page(&state, &headers, form_state, status)
+        signup_page(&state, &headers, next.clone(), form_state, status)
     };
     if !csrf_ok(&headers, &form.csrf) {
         return again(StatusCode::FORBIDDEN, STALE_FORM.into());
@@ -155,7 +158,7 @@ pub async fn signup(
     )
     .await
     {
-        Ok(api) => continue_to(api, "/account?welcome=1"),
+        Ok(api) => continue_to(api, &next),
         Err(e) => {
             let (status, message) = problem(e);
             again(status, message)

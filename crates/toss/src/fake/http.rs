@@ -1,4 +1,5 @@
-//! The fake's HTTP face: Toss's paths, Basic auth, idempotency keys, outages and delays.
+//! The fake's HTTP face: Toss's paths, Basic auth, idempotency keys, outages and delays (the
+//! browser's side, SDK and card registration window, is in `sdk`).
 
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/payments/{payment_key}", get(payment))
         .route("/v1/payments/orders/{order_id}", get(payment_by_order))
         .route("/v1/payments/{payment_key}/cancel", post(cancel))
+        .route("/v2/standard", get(super::sdk::script))
+        .route("/v2/billing-auth", get(super::sdk::billing_auth))
         .with_state(shared)
 }
 

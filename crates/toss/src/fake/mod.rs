@@ -10,6 +10,8 @@
 //! | lookup | `GET /v1/payments/{paymentKey}` |
 //! | lookup by order | `GET /v1/payments/orders/{orderId}` |
 //! | cancel | `POST /v1/payments/{paymentKey}/cancel` |
+//! | browser SDK (v2, billing-auth only) | `GET /v2/standard` ([`FakeToss::sdk_url`]) |
+//! | card registration window | `GET /v2/billing-auth` |
 //!
 //! It enforces the rules Connect relies on: Basic auth with its secret key (else 401
 //! `UNAUTHORIZED_KEY`); an `authKey` from [`FakeToss::authorize_card`] is redeemed once and only
@@ -22,10 +24,16 @@
 //! Failures on demand: [`FakeToss::fail_next_charge`], [`FakeToss::delay_next`] (the request is
 //! processed first, so a charge that times out at the client is still recorded) and
 //! [`FakeToss::set_down`]. Webhooks are delivered with [`FakeToss::send_webhook`].
+//!
+//! For browser tests the fake also plays Toss's side of the card registration (`sdk`): its SDK
+//! script sends the page to the fake's registration window, which redirects to the success URL with
+//! `customerKey` and an `authKey` (or, after [`FakeToss::fail_next_billing_auth`], to the fail URL
+//! with `code` and `message`).
 
 mod http;
 mod ledger;
 mod render;
+mod sdk;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -57,6 +65,10 @@ pub enum Endpoint {
     Payment,
     PaymentByOrder,
     Cancel,
+    /// The SDK script.
+    Sdk,
+    /// The card registration window the SDK opens.
+    BillingAuth,
 }
 
 /// A running fake Toss; the server stops when this is dropped.
@@ -80,6 +92,8 @@ struct State {
     ledger: Ledger,
     down: bool,
     delay_next: Option<Duration>,
+    /// Toss's `code` and `message` for the next card registration's fail URL.
+    fail_next_billing_auth: Option<(String, String)>,
     hits: HashMap<Endpoint, usize>,
 }
 
@@ -156,6 +170,19 @@ impl FakeToss {
     /// traded for a billing key once.
     pub fn authorize_card(&self, customer_key: &str) -> String {
         self.shared.state().ledger.authorize_card(customer_key)
+    }
+
+    /// The browser SDK's URL on this fake (`http://127.0.0.1:<port>/v2/standard`), for
+    /// `TOSS_SDK_URL`.
+    pub fn sdk_url(&self) -> Url {
+        self.base_url().join("v2/standard").expect("a relative path joins")
+    }
+
+    /// The next card registration in the browser fails: the fake's window redirects to the fail URL
+    /// with Toss's `code` and `message` (e.g. `PAY_PROCESS_CANCELED` / `사용자에 의해 결제가
+    /// 취소되었습니다.`) and issues no `authKey`.
+    pub fn fail_next_billing_auth(&self, code: &str, message: &str) {
+        self.shared.state().fail_next_billing_auth = Some((code.to_owned(), message.to_owned()));
     }
 
     /// The next new charge (not a replay of an idempotent one) fails with Toss's `code` and
