@@ -325,3 +325,19 @@ async fn without_toss_the_pages_say_billing_is_not_ready_yet() {
     assert!(!html.contains("<script src=\"http"), "no SDK: {html}");
     assert_eq!(directive(&header(&checkout, "content-security-policy"), "script-src"), "script-src 'self'");
 }
+
+/// The billing pages keep their structure (tests/snapshots, see `common::outline`): a subscribed
+/// organisation's billing page as its owner sees it, and the checkout of another plan.
+#[tokio::test]
+async fn billing_pages_keep_their_structure() {
+    let (app, toss) = setup().await;
+    let mut owner = person(&app.state, "structure@lab.kr").await;
+    let org = company(&mut owner, "주식회사 구조랩", None).await;
+    let checkout = owner.get(&format!("/orgs/{org}/billing/checkout?plan=PRO&cycle=monthly")).await;
+    assert_eq!(checkout.status, StatusCode::OK, "{}", checkout.text());
+    common::outline::assert_snapshot("billing_checkout", &checkout.text());
+    subscribe(&toss, &mut owner, org, "PRO", "monthly").await;
+    let billing = owner.get(&format!("/orgs/{org}/billing")).await;
+    assert_eq!(billing.status, StatusCode::OK, "{}", billing.text());
+    common::outline::assert_snapshot("billing", &billing.text());
+}

@@ -727,8 +727,15 @@ async fn pages_keep_their_structure() {
     }
 
     let mut staff = admin(&app, "structure.ops@example.com").await;
-    for (name, path) in [("admin", "/admin"), ("admin_stats", "/admin/stats"), ("admin_users", "/admin/users")] {
-        let page = staff.get(path).await;
+    for (name, path) in [
+        ("admin", "/admin".to_string()),
+        ("admin_stats", "/admin/stats".into()),
+        ("admin_users", "/admin/users".into()),
+        ("admin_programs", format!("/admin/programs?q={}", enc("바우처"))),
+        ("admin_program", format!("/admin/programs/{}", ids[0])),
+        ("admin_duplicates", "/admin/duplicates".into()),
+    ] {
+        let page = staff.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text());
         common::outline::assert_snapshot(name, &page.text());
     }
