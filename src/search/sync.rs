@@ -33,7 +33,7 @@ impl Search {
             let page = store::changed_since(&**client, cursor, after_id, PAGE).await?;
             let Some(last) = page.last() else { break };
             after_id = last.summary.id;
-            loaded.text.apply(&page)?;
+            loaded.text.apply(&page, false)?;
             let mut summaries = loaded.summaries.write().map_err(|_| anyhow::anyhow!("summaries lock poisoned"))?;
             for row in page {
                 changed.push(row.summary.id);
@@ -61,7 +61,7 @@ impl Search {
             after_id = last.summary.id;
             let (to_index, known): (Vec<_>, Vec<_>) =
                 page.into_iter().partition(|row| indexed_to.is_none_or(|cursor| row.change_xid >= cursor));
-            text.apply(&to_index)?;
+            text.apply(&to_index, indexed_to.is_none())?;
             for row in to_index.into_iter().chain(known) {
                 summaries.upsert(row.summary);
             }
