@@ -392,6 +392,9 @@ pub struct Rss {
     pub pid: u32,
     pub vm_rss_kb: u64,
     pub vm_hwm_kb: u64,
+    /// The part of VmRSS that is the process's own memory (heap, stacks), not file pages (the
+    /// binary's code, the mapped search index) that the kernel can drop and read again.
+    pub rss_anon_kb: u64,
 }
 
 fn read_rss(pid: u32) -> Result<Rss> {
@@ -402,7 +405,7 @@ fn read_rss(pid: u32) -> Result<Rss> {
         let kb = line.and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok());
         kb.with_context(|| format!("no {name} in {path}"))
     };
-    Ok(Rss { pid, vm_rss_kb: field("VmRSS:")?, vm_hwm_kb: field("VmHWM:")? })
+    Ok(Rss { pid, vm_rss_kb: field("VmRSS:")?, vm_hwm_kb: field("VmHWM:")?, rss_anon_kb: field("RssAnon:")? })
 }
 
 /// Latency percentiles in milliseconds (3 decimals).
@@ -496,9 +499,10 @@ impl Report {
             let mib = |kb: u64| kb as f64 / 1024.0;
             let _ = writeln!(
                 w,
-                "server memory   VmRSS {:.1} MiB  VmHWM {:.1} MiB  (pid {})",
+                "server memory   VmRSS {:.1} MiB  VmHWM {:.1} MiB  RssAnon {:.1} MiB  (pid {})",
                 mib(m.vm_rss_kb),
                 mib(m.vm_hwm_kb),
+                mib(m.rss_anon_kb),
                 m.pid
             );
         }
@@ -595,11 +599,11 @@ mod tests {
     #[test]
     fn table_and_json() {
         let mut r = sample();
-        r.server_rss = Some(Rss { pid: 7, vm_rss_kb: 2048, vm_hwm_kb: 3072 });
+        r.server_rss = Some(Rss { pid: 7, vm_rss_kb: 2048, vm_hwm_kb: 3072, rss_anon_kb: 1024 });
         let t = r.table();
         assert!(t.contains("latency ms      p50 50.015  p95 95.039"), "{t}");
         assert!(t.contains("throughput      10.0 req/s"), "{t}");
-        assert!(t.contains("VmRSS 2.0 MiB  VmHWM 3.0 MiB  (pid 7)"), "{t}");
+        assert!(t.contains("VmRSS 2.0 MiB  VmHWM 3.0 MiB  RssAnon 1.0 MiB  (pid 7)"), "{t}");
         assert!(t.contains("       1  HTTP 404 Not Found\n"), "{t}");
         assert!(t.contains("connect: refused (warm-up)"), "{t}");
         let j: serde_json::Value = serde_json::to_value(&r).unwrap();

@@ -42,7 +42,8 @@ pub struct AppState {
     pub jobs: queue::Queue,
     pub scrape_stats: crate::ingest::worker::ScrapeStats,
     pub search: Arc<Search>,
-    pub results_cache: Arc<crate::search::results_cache::ResultsCache>,
+    /// Rendered search and program responses (`search::results_cache`).
+    pub results_cache: Arc<crate::search::results_cache::ResultsCache<axum::body::Bytes>>,
     pub metrics: Arc<Metrics>,
     pub accounts: Arc<crate::accounts::Accounts>,
     /// Toss Payments; `None` until `TOSS_CLIENT_KEY` and `TOSS_SECRET_KEY` are set.

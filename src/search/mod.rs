@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use crate::catalog::{Clock, ProgramSummary};
 use query::{SearchQuery, SearchResult};
+use results_cache::ResultsCache;
 use summaries::Summaries;
 use text_index::TextIndex;
 use tokenizer::fold_word;
@@ -28,6 +29,9 @@ pub struct Search {
     /// Bumped whenever the searchable catalogue changes: cached results of an older generation are
     /// stale.
     generation: std::sync::atomic::AtomicU64,
+    /// Searches computed in this generation and minute (a page view repeats its search's work only
+    /// once a minute).
+    recent: ResultsCache<SearchResult>,
 }
 
 struct Loaded {
@@ -59,11 +63,30 @@ pub struct SearchHealth {
 
 impl Search {
     pub fn new(dir: PathBuf) -> Self {
-        Search { dir, loaded: OnceLock::new(), started: Instant::now(), generation: Default::default() }
+        Search {
+            dir,
+            loaded: OnceLock::new(),
+            started: Instant::now(),
+            generation: Default::default(),
+            recent: ResultsCache::new(results_cache::SEARCH_BYTES),
+        }
     }
 
     pub fn search(&self, query: &SearchQuery, clock: &Clock) -> Result<SearchResult, SearchError> {
         let loaded = self.loaded.get().ok_or(SearchError::NotReady)?;
+        // The query's every field, in one deterministic string.
+        let key = format!("{query:?}");
+        let epoch = (self.generation(), clock.minute());
+        if let Some(result) = self.recent.get(epoch, &key) {
+            return Ok(result);
+        }
+        let result = Self::compute(loaded, query, clock)?;
+        let bytes = 512 + 64 * result.hits.len() + 2 * key.len();
+        self.recent.put(epoch, key, result.clone(), bytes);
+        Ok(result)
+    }
+
+    fn compute(loaded: &Loaded, query: &SearchQuery, clock: &Clock) -> Result<SearchResult, SearchError> {
         let words: Vec<Vec<char>> = query.words.iter().map(|w| fold_word(w)).filter(|w| !w.is_empty()).collect();
         let matches = if words.is_empty() {
             None
@@ -89,6 +112,12 @@ impl Search {
     /// Which version of the catalogue searches see on this node (0 until loaded).
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Moves the generation on without a change of its own: responses rendered from a copy that was
+    /// current a moment ago (the Redis one of a program, before its invalidation) are not reused.
+    pub fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn health(&self) -> SearchHealth {

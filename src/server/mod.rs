@@ -48,7 +48,9 @@ pub fn build_state(config: &Config) -> anyhow::Result<AppState> {
         scrape_stats: crate::ingest::worker::ScrapeStats::new(queue.clone(), prefix),
         queue,
         search: Arc::new(Search::new(config.server.index_dir.clone())),
-        results_cache: Default::default(),
+        results_cache: Arc::new(crate::search::results_cache::ResultsCache::new(
+            crate::search::results_cache::RESPONSE_BYTES,
+        )),
         accounts: Arc::new(accounts),
         billing,
         metrics,
@@ -71,7 +73,12 @@ pub async fn follow_catalogue(state: AppState, interval: Duration, mut stop: wat
                     tracing::info!("search index caught up again after {failures} failed attempts");
                 }
                 failures = 0;
-                state.cache.invalidate_programs(&changed).await;
+                if !changed.is_empty() {
+                    state.cache.invalidate_programs(&changed).await;
+                    // A program response rendered between the catch-up and the invalidation may hold
+                    // the old Redis copy: drop it too.
+                    state.search.bump_generation();
+                }
                 interval
             }
             Err(e) => {

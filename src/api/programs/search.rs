@@ -109,11 +109,11 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         facets: result.facets,
     };
     let body = Bytes::from(serde_json::to_vec(&response).map_err(anyhow::Error::from)?);
-    state.results_cache.put(epoch, raw, body.clone());
+    state.results_cache.put(epoch, raw, body.clone(), body.len());
     Ok(json(body))
 }
 
-fn json(body: Bytes) -> Response {
+pub(super) fn json(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

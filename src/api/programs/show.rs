@@ -1,12 +1,16 @@
 //! `GET /api/programs/{id}`: one program with its raw period, body and attachments. Read through the
-//! Redis cache; the status is computed after the cache, at read time.
+//! Redis cache; the status is computed after the cache, at read time. The rendered response is kept
+//! in this node's results cache for the catalogue generation and KST minute it was made in, as a
+//! search's is, so a popular program costs one copy, not a Redis read and two JSON conversions.
 
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::response::Response;
 use serde::Serialize;
 
+use super::search::json;
 use super::ProgramItem;
 use crate::api::error::{ApiError, ErrorResponse};
 use crate::api::AppState;
@@ -41,7 +45,22 @@ pub struct ProgramView {
         (status = 503, description = "Database unavailable", body = ErrorResponse),
     )
 )]
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProgramView>, ApiError> {
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let clock = Clock::now();
+    let epoch = (state.search.generation(), clock.minute());
+    // Search keys are query strings: a path cannot collide with one.
+    let rendered = format!("/programs/{id}");
+    if let Some(body) = state.results_cache.get(epoch, &rendered) {
+        return Ok(json(body));
+    }
+    let view = view(&state, &id, &clock).await?;
+    let body = Bytes::from(serde_json::to_vec(&view).map_err(anyhow::Error::from)?);
+    state.results_cache.put(epoch, rendered, body.clone(), body.len());
+    Ok(json(body))
+}
+
+/// Program `id` (as given in the path) as of `clock`.
+pub async fn view(state: &AppState, id: &str, clock: &Clock) -> Result<ProgramView, ApiError> {
     let id: i64 = id
         .parse()
         .ok()
@@ -65,14 +84,13 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
             detail
         }
     };
-    let clock = Clock::now();
-    Ok(Json(ProgramView {
-        program: ProgramItem::new(&detail.summary, &clock, None),
+    Ok(ProgramView {
+        program: ProgramItem::new(&detail.summary, clock, None),
         period_raw: detail.period_raw,
         body: detail.body,
         attachments: detail.attachments,
         first_seen_at: detail.summary.first_seen_at,
         removed: detail.summary.removed,
         duplicate_of: detail.summary.duplicate_of,
-    }))
+    })
 }

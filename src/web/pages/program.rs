@@ -158,7 +158,7 @@ pub async fn show(
     MaybeViewer(viewer): MaybeViewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let axum::Json(p) = show::show(State(state.clone()), Path(id)).await?;
+    let p = show::view(&state, &id, &crate::catalog::Clock::now()).await?;
     let item = &p.program;
     let changes = changes(&state, item.id).await?;
     let organisations = organisations(item);
