@@ -55,9 +55,10 @@ pub struct MatchList {
     pub upgrade_hint: Option<String>,
 }
 
-const SELECT: &str =
-    "SELECT p.id, p.title, p.agency, p.period_end, p.announcement_type, m.gate, m.score, m.verdict, s.status
-  FROM matches m JOIN programs p ON p.id = m.program_id
+/// The columns [`item`] reads, and where they come from.
+const COLUMNS: &str =
+    "p.id, p.title, p.agency, p.period_end, p.announcement_type, m.gate, m.score, m.verdict, s.status";
+const FROM: &str = "FROM matches m JOIN programs p ON p.id = m.program_id
   LEFT JOIN match_status s ON s.organization_id = m.organization_id AND s.program_id = m.program_id";
 
 fn item(r: &tokio_postgres::Row) -> MatchItem {
@@ -125,11 +126,14 @@ pub(crate) async fn matches(state: &AppState, caller: &Caller, query: &MatchQuer
     };
     let client = state.db.get().await?;
     let access = organization(&**client, caller, query.organization_id).await?;
+    let limits = plans::entitlement(&**client, access.organization_id, chrono::Utc::now()).await?.limits;
+    // Only the rows the plan shows are read (with their verdicts); the window counts them all.
     let sql = format!(
-        "{SELECT} WHERE m.organization_id = $1 AND ($2::text IS NULL OR m.gate = $2)
+        "SELECT {COLUMNS}, count(*) OVER () {FROM} WHERE m.organization_id = $1 AND ($2::text IS NULL OR m.gate = $2)
             AND ($3::text IS NULL OR s.status = $3) AND ($4 OR s.status IS DISTINCT FROM 'dismissed')
-          ORDER BY {order}"
+          ORDER BY {order} LIMIT $5"
     );
+    let visible = limits.visible_matches.map(i64::from);
     let rows = client
         .query_typed(
             &sql,
@@ -138,16 +142,16 @@ pub(crate) async fn matches(state: &AppState, caller: &Caller, query: &MatchQuer
                 (&query.gate, Type::TEXT),
                 (&query.status, Type::TEXT),
                 (&query.include_dismissed, Type::BOOL),
+                (&visible, Type::INT8),
             ],
         )
         .await?;
-    let limits = plans::entitlement(&**client, access.organization_id, chrono::Utc::now()).await?.limits;
-    let total = rows.len();
-    let shown = limits.visible_matches.map_or(total, |n| (n as usize).min(total));
+    let total = rows.first().map_or(0, |r| r.get::<_, i64>(9) as usize);
+    let shown = rows.len();
     Ok(MatchList {
         organization_id: access.organization_id,
         total,
-        items: rows.iter().take(shown).map(item).collect(),
+        items: rows.iter().map(item).collect(),
         hidden: total - shown,
         upgrade_hint: (total > shown)
             .then(|| format!("맞춤 공고 {}건이 더 있습니다. PRO 요금제에서 모두 볼 수 있습니다", total - shown)),
@@ -177,7 +181,7 @@ pub async fn show(
     let access = organization(&**client, &caller, query.organization_id).await?;
     let rows = client
         .query_typed(
-            &format!("{SELECT} WHERE m.organization_id = $1 AND m.program_id = $2"),
+            &format!("SELECT {COLUMNS} {FROM} WHERE m.organization_id = $1 AND m.program_id = $2"),
             &[(&access.organization_id, Type::INT8), (&program, Type::INT8)],
         )
         .await?;
