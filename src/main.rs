@@ -8,6 +8,12 @@ use connect::config::{Config, DatabaseConfig, Listen, RedisConfig, Source};
 use connect::ingest::config::Sources;
 use connect::{db, demo, import, ingest, server};
 
+/// jemalloc returns freed memory to the system; glibc's malloc kept the server at 326 MiB after a
+/// load through nginx whose live heap peaked at 129 MB (heaptrack), jemalloc at 178 MiB
+/// (docs/BENCHMARKS.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(name = "connect", version, about = "Connect: 정부 지원사업 수집·검색·매칭 서버")]
 struct Cli {
