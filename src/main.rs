@@ -10,7 +10,7 @@ use connect::{db, demo, import, ingest, server};
 
 /// jemalloc returns freed memory to the system; glibc's malloc kept the server at 326 MiB after a
 /// load through nginx whose live heap peaked at 129 MB (heaptrack), jemalloc at 178 MiB
-/// (docs/BENCHMARKS.md, "Memory").
+/// (docs/OPERATIONS.md, "Capacity").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -267,7 +267,8 @@ async fn the_sitemap_lists_every_program_and_robots_points_to_it() {
     for id in ids {
         assert!(sitemap.contains(&format!("<loc>{PUBLIC_URL}/programs/{id}</loc>")), "{id} missing");
     }
-    assert_eq!(sitemap.matches("<url>").count(), 40 + 6, "programs plus the public pages");
+    assert_eq!(sitemap.matches("<url>").count(), 40 + 7, "programs plus the public pages and /sectors");
+    assert!(sitemap.contains(&format!("<loc>{PUBLIC_URL}/sectors</loc>")));
     assert!(sitemap.contains(&format!("<loc>{PUBLIC_URL}/privacy</loc>")));
 
     let robots = crawler.get("/robots.txt").await.text();
@@ -674,6 +675,33 @@ async fn staff_see_people_and_organisations_and_the_view_is_audited() {
     assert!(html.contains("data-method=\"PATCH\"") && html.contains("최고 관리자"), "{html}");
 }
 
+/// `/sectors` lists the 지원분야 with their counts, and each has a page of its own: the catalogue
+/// filtered to it under its own title, canonical address and breadcrumbs, in the sitemap and linked
+/// from the landing page. A sector no program has is 404.
+#[tokio::test]
+async fn every_sector_has_a_page_of_its_own() {
+    let app = app().await;
+    catalogue(&app).await;
+    let mut visitor = Browser::new(&app.state, "10.1.0.31");
+    let url = format!("/sectors/{}", enc("기술"));
+    let index = visitor.get("/sectors").await;
+    assert_eq!(index.status, StatusCode::OK);
+    let index = unescape(&index.text());
+    assert!(index.contains(&format!("href=\"{url}\">기술</a>")) && index.contains("1건"), "{index}");
+    assert!(visitor.get("/").await.text().contains(&format!("href=\"{url}\"")), "linked from the landing page");
+
+    let sector = visitor.get(&url).await;
+    assert_eq!(sector.status, StatusCode::OK);
+    let html = unescape(&sector.text());
+    assert!(html.contains("<h1>기술 분야 지원사업</h1>") || html.contains("기술 분야 지원사업</h1>"), "{html}");
+    assert!(html.contains(&format!("<link rel=\"canonical\" href=\"{PUBLIC_URL}{url}\">")), "{html}");
+    assert!(html.contains("2026년 AI 바우처 지원사업 공고 (서울)") && !html.contains("수출 바우처 사업"), "{html}");
+    assert!(html.contains("href=\"/sectors\""), "breadcrumbs lead back to the sectors");
+    assert_eq!(visitor.get(&format!("/sectors/{}", enc("없는 분야"))).await.status, StatusCode::NOT_FOUND);
+    let sitemap = visitor.get("/sitemap.xml").await.text();
+    assert!(sitemap.contains(&format!("<loc>{PUBLIC_URL}{url}</loc>")), "{sitemap}");
+}
+
 /// Every page keeps its structure (tests/snapshots, see `common::outline`): landmarks, headings,
 /// forms and their labels, links and the hooks of the page scripts, for a visitor, a member of an
 /// organisation with matches, and staff.
@@ -695,6 +723,8 @@ async fn pages_keep_their_structure() {
         ("reset_password", "/reset-password".into()),
         ("verify_email", "/verify-email?token=abc".into()),
         ("not_found", "/no-such-page".into()),
+        ("sectors", "/sectors".into()),
+        ("sector", format!("/sectors/{}", enc("기술"))),
     ];
     for (name, path) in &public {
         common::outline::assert_snapshot(name, &visitor.get(path).await.text());

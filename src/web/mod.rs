@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(pages::home::show))
         .route("/programs", get(pages::catalogue::show))
         .route("/programs/{id}", get(pages::program::show))
+        .route("/sectors", get(pages::catalogue::sector_index))
+        .route("/sectors/{name}", get(pages::catalogue::sector))
         .route("/pricing", get(pages::legal::pricing))
         .route("/terms", get(pages::legal::terms))
         .route("/privacy", get(pages::legal::privacy))

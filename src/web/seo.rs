@@ -32,9 +32,10 @@ fn programs(state: &AppState) -> Vec<(i64, NaiveDate)> {
     out
 }
 
-/// How many program files an index needs, or `None` when everything fits in one sitemap.
-pub fn program_files(programs: usize, per_file: usize) -> Option<usize> {
-    (programs + PAGES.len() > per_file).then(|| programs.div_ceil(per_file).max(1))
+/// How many program files an index needs, or `None` when the programs and the other `pages` fit in
+/// one sitemap.
+pub fn program_files(programs: usize, pages: usize, per_file: usize) -> Option<usize> {
+    (programs + pages > per_file).then(|| programs.div_ceil(per_file).max(1))
 }
 
 fn escape(text: &str) -> String {
@@ -46,7 +47,16 @@ fn xml(body: String) -> Response {
         .into_response()
 }
 
-fn urlset(state: &AppState, pages: &[&str], programs: &[(i64, NaiveDate)]) -> String {
+/// The public pages other than programs: the fixed ones and one per 지원분야.
+fn pages(state: &AppState) -> Vec<String> {
+    let mut pages: Vec<String> = PAGES.iter().map(|p| p.to_string()).collect();
+    pages.push("/sectors".into());
+    let sectors = crate::web::pages::catalogue::sectors(state, &crate::catalog::Clock::now()).unwrap_or_default();
+    pages.extend(sectors.iter().map(|s| crate::web::pages::catalogue::sector_url(&s.value)));
+    pages
+}
+
+fn urlset(state: &AppState, pages: &[String], programs: &[(i64, NaiveDate)]) -> String {
     let link = |path: &str| escape(&state.accounts.config.link(path));
     let mut out = String::with_capacity(120 * (pages.len() + programs.len()) + 200);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -70,8 +80,9 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
         return not_ready();
     }
     let programs = programs(&state);
-    let Some(files) = program_files(programs.len(), URLS_PER_FILE) else {
-        return xml(urlset(&state, PAGES, &programs));
+    let pages = pages(&state);
+    let Some(files) = program_files(programs.len(), pages.len(), URLS_PER_FILE) else {
+        return xml(urlset(&state, &pages, &programs));
     };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -96,7 +107,7 @@ pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String
         return not_ready();
     }
     if file == "pages.xml" {
-        return xml(urlset(&state, PAGES, &[]));
+        return xml(urlset(&state, &pages(&state), &[]));
     }
     let n = file.strip_prefix("programs-").and_then(|s| s.strip_suffix(".xml")).and_then(|n| n.parse::<usize>().ok());
     let programs = programs(&state);
@@ -127,10 +138,10 @@ mod tests {
 
     #[test]
     fn an_index_only_past_the_protocol_limit() {
-        assert_eq!(program_files(10, URLS_PER_FILE), None);
-        assert_eq!(program_files(URLS_PER_FILE - PAGES.len(), URLS_PER_FILE), None);
-        assert_eq!(program_files(URLS_PER_FILE, URLS_PER_FILE), Some(1));
-        assert_eq!(program_files(100_000, URLS_PER_FILE), Some(2));
-        assert_eq!(program_files(100_001, URLS_PER_FILE), Some(3));
+        assert_eq!(program_files(10, 7, URLS_PER_FILE), None);
+        assert_eq!(program_files(URLS_PER_FILE - 7, 7, URLS_PER_FILE), None);
+        assert_eq!(program_files(URLS_PER_FILE - 6, 7, URLS_PER_FILE), Some(1));
+        assert_eq!(program_files(100_000, 7, URLS_PER_FILE), Some(2));
+        assert_eq!(program_files(100_001, 7, URLS_PER_FILE), Some(3));
     }
 }

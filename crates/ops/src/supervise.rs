@@ -287,7 +287,16 @@ pub fn alive(pid: u32) -> bool {
 
 /// Whether `pid` runs `binary` (a pid file may outlive its process and the pid be reused).
 fn runs(pid: u32, binary: &Path) -> bool {
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    // While a process is in execve (setsid → setpriv → connect right after a start) its cmdline
+    // reads empty for a moment: ask again rather than call a starting server gone.
+    let mut cmdline = Vec::new();
+    for _ in 0..50 {
+        cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if !cmdline.is_empty() || !alive(pid) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let wanted = binary.as_os_str().as_encoded_bytes();
     cmdline.split(|b| *b == 0).any(|arg| arg == wanted)
 }

@@ -4,7 +4,7 @@
 //! JavaScript; `app.js` only submits the filter form when a box is ticked.
 
 use askama::Template;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
@@ -15,7 +15,7 @@ use crate::api::programs::search::parse;
 use crate::api::programs::ProgramItem;
 use crate::api::AppState;
 use crate::catalog::Clock;
-use crate::search::query::{FacetCount, Facets};
+use crate::search::query::{FacetCount, Facets, SearchQuery};
 use crate::web::error::PageError;
 use crate::web::page::{self, Chrome};
 use crate::web::viewer::MaybeViewer;
@@ -29,6 +29,10 @@ const VISIBLE_VALUES: usize = 8;
 #[template(path = "programs.html")]
 pub struct Catalogue {
     pub page: Chrome,
+    /// `지원사업 검색`, `‘AI 바우처’ 검색 결과` or `기술 분야 지원사업`.
+    pub heading: String,
+    /// The 지원분야 of a sector page.
+    pub sector: Option<String>,
     pub q: String,
     pub total: String,
     pub error: Option<String>,
@@ -237,7 +241,44 @@ pub async fn show(
     MaybeViewer(viewer): MaybeViewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let pairs = clean(raw.as_deref().unwrap_or(""));
+    render(state, viewer, clean(raw.as_deref().unwrap_or("")), None)
+}
+
+/// `/sectors/{name}`: the catalogue of one 지원분야 under its own title and address, a page to share
+/// and for search engines to find (listed in the sitemap). Other filters in the query string apply
+/// as on `/programs`; a name no program has is 404.
+pub async fn sector(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    if !sectors(&state, &Clock::now())?.iter().any(|s| s.value == name) {
+        return Err(ApiError::NotFound("해당 분야의 지원사업이 없습니다").into());
+    }
+    let mut pairs: Vec<(String, String)> =
+        clean(raw.as_deref().unwrap_or("")).into_iter().filter(|(key, _)| key != "category").collect();
+    pairs.insert(0, ("category".into(), name.clone()));
+    render(state, viewer, pairs, Some(&name))
+}
+
+/// The 지원분야 of the catalogue with how many programs each has, largest first.
+pub fn sectors(state: &AppState, clock: &Clock) -> Result<Vec<FacetCount>, ApiError> {
+    let all = search(state, &SearchQuery { page: 1, per_page: 1, ..SearchQuery::default() }, clock)?;
+    Ok(all.facets.category.into_iter().filter(|c| c.count > 0).collect())
+}
+
+/// `/sectors/기술` percent-encoded as a path (a space is `%20` there, not `+`).
+pub fn sector_url(name: &str) -> String {
+    format!("/sectors/{}", encode(name).replace('+', "%20"))
+}
+
+fn render(
+    state: AppState,
+    viewer: Option<crate::web::viewer::Viewer>,
+    pairs: Vec<(String, String)>,
+    sector: Option<&str>,
+) -> Result<Response, PageError> {
     let clock = Clock::now();
     let (query, error) = match parse(&query_string(&pairs)) {
         Ok(query) => (Some(query), None),
@@ -249,11 +290,26 @@ pub async fn show(
         None => None,
     };
     let q = value_of(&pairs, "q").to_string();
-    let title = if q.is_empty() { "지원사업 검색".to_string() } else { format!("‘{q}’ 검색 결과") };
-    let mut chrome = Chrome::public(&state, title, &url_of(&pairs), viewer)
-        .section("programs")
-        .describe("지역, 지원대상, 공고 유형, 소관부처와 마감일로 정부 지원사업 공고를 찾아보세요.");
-    chrome = chrome.with_breadcrumbs(&state, &[("홈", "/"), ("지원사업", "/programs")]);
+    let heading = match sector {
+        Some(name) => format!("{name} 분야 지원사업"),
+        None if q.is_empty() => "지원사업 검색".to_string(),
+        None => format!("‘{q}’ 검색 결과"),
+    };
+    let chrome = match sector {
+        None => Chrome::public(&state, heading.clone(), &url_of(&pairs), viewer)
+            .describe("지역, 지원대상, 공고 유형, 소관부처와 마감일로 정부 지원사업 공고를 찾아보세요.")
+            .with_breadcrumbs(&state, &[("홈", "/"), ("지원사업", "/programs")]),
+        Some(name) => {
+            let total = result.as_ref().map_or(0, |r| r.total);
+            Chrome::public(&state, heading.clone(), &sector_url(name), viewer)
+                .describe(format!(
+                    "{name} 분야 정부 지원사업 공고 {}건을 마감일, 지역, 지원대상별로 찾아보세요.",
+                    count(total)
+                ))
+                .with_breadcrumbs(&state, &[("홈", "/"), ("분야별 지원사업", "/sectors"), (name, &sector_url(name))])
+        }
+    }
+    .section("programs");
     let facets = result.as_ref().map(|r| r.facets.clone()).unwrap_or_default();
     let (page_number, per_page) = query.as_ref().map(|q| (q.page, q.per_page)).unwrap_or((1, 20));
     let total = result.as_ref().map(|r| r.total).unwrap_or(0);
@@ -268,6 +324,8 @@ pub async fn show(
         budgets.push(Choice { value: budget.into(), label: label.unwrap_or_else(|_| budget.into()), selected: true });
     }
     let catalogue = Catalogue {
+        heading,
+        sector: sector.map(str::to_string),
         q,
         total: count(total),
         error,
@@ -304,6 +362,32 @@ pub async fn show(
     };
     let status = if catalogue.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok(page::render(status, &catalogue, &catalogue.page))
+}
+
+#[derive(Template)]
+#[template(path = "sectors.html")]
+pub struct Sectors {
+    pub page: Chrome,
+    pub sectors: Vec<super::home::Link>,
+}
+
+/// `/sectors`: every 지원분야 with its number of programs, each leading to its page.
+pub async fn sector_index(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+) -> Result<Response, PageError> {
+    let sectors = sectors(&state, &Clock::now())?
+        .into_iter()
+        .map(|s| super::home::Link { url: sector_url(&s.value), label: s.label, count: count(s.count) })
+        .collect();
+    let page = Sectors {
+        page: Chrome::public(&state, "분야별 지원사업", "/sectors", viewer)
+            .section("programs")
+            .describe("기술, 창업, 수출, 인력, 금융 등 분야별로 정부 지원사업 공고를 모아 봅니다.")
+            .with_breadcrumbs(&state, &[("홈", "/"), ("분야별 지원사업", "/sectors")]),
+        sectors,
+    };
+    Ok(page::render(StatusCode::OK, &page, &page.page))
 }
 
 #[cfg(test)]

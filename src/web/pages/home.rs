@@ -26,6 +26,8 @@ pub struct Home {
     pub statuses: Vec<Link>,
     pub regions: Vec<Link>,
     pub targets: Vec<Link>,
+    /// By 지원분야, each to its sector page.
+    pub sectors: Vec<Link>,
     pub closing: Vec<Card>,
 }
 
@@ -76,6 +78,17 @@ pub async fn show(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewe
         statuses: links(&all.facets.status, "status"),
         regions,
         targets: links(&all.facets.target_type, "target"),
+        sectors: all
+            .facets
+            .category
+            .iter()
+            .filter(|c| c.count > 0)
+            .map(|c| Link {
+                label: c.label.clone(),
+                count: count(c.count),
+                url: super::catalogue::sector_url(&c.value),
+            })
+            .collect(),
         closing: closing.hits.iter().map(|hit| Card::new(&ProgramItem::new(&hit.program, &clock, None))).collect(),
     };
     Ok(page::render(StatusCode::OK, &home, &home.page))
