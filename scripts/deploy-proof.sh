@@ -130,13 +130,19 @@ ok "disk check" "refused with --max-disk-percent 1: $(grep -o '디스크 사용�
 deploy "deploy 1" "$T/deploy-1.log" deploy "$T/connect-1.tar.gz" "${SETTINGS[@]}" "${CHECKS[@]}" --worker || fail "deploy 1" "exit $?"
 ok "deploy 1" "$(readlink "$T/app/current")"
 # The worker runs the live release's binary (`deploy --worker`), and follows every switch.
-worker_release() {
-  local pid
-  pid=$(cat "$T/app/shared/run/connect-worker.pid" 2>/dev/null) && [ -d "/proc/$pid" ] || { echo "no worker"; return; }
-  readlink "/proc/$pid/exe" | sed "s|^$T/app/||"
+worker_release() { # the binary the worker runs, once it has gone through setsid and setpriv (5 s at most)
+  local pid exe="no worker" want=$1
+  for _ in $(seq 1 50); do
+    pid=$(cat "$T/app/shared/run/connect-worker.pid" 2>/dev/null) && [ -d "/proc/$pid" ] &&
+      exe=$(readlink "/proc/$pid/exe" | sed "s|^$T/app/||")
+    [ "$exe" = "$want" ] && break
+    sleep 0.1
+  done
+  echo "$exe"
 }
-expect "worker" "$(readlink "$T/app/current")/connect" "$(worker_release)"
-ok "worker" "connect worker runs $(worker_release)"
+want=$(readlink "$T/app/current")/connect
+expect "worker" "$want" "$(worker_release "$want")"
+ok "worker" "connect worker runs $want"
 run "nginx start" "https :$HTTPS → $T/app/current/run/connect.sock" nginx -p "$T/nginx/" -c "$OUT/nginx/nginx.conf"
 for _ in $(seq 1 50); do [ -s "$T/nginx/nginx.pid" ] && break; sleep 0.1; done
 curl_site() { curl -sS --cacert "$T/tls/ca.pem" --resolve "connect.test:$HTTPS:127.0.0.1" "$@"; }
@@ -170,8 +176,8 @@ w2=$(window)
 live2=$(readlink "$T/app/current")
 grep -qx proof-2 "$T/app/current/VERSION" || fail "deploy 2" "current is $live2, VERSION $(cat "$T/app/current/VERSION")"
 ok "deploy 2" "$live2 (proof-2) live"
-expect "worker follows" "$live2/connect" "$(worker_release)"
-ok "worker follows" "connect worker runs $(worker_release)"
+expect "worker follows" "$live2/connect" "$(worker_release "$live2/connect")"
+ok "worker follows" "connect worker runs $live2/connect"
 sleep 2
 
 w3=$(window)
@@ -179,8 +185,9 @@ deploy "rollback" "$T/rollback.log" rollback "${SETTINGS[@]}" || fail "rollback"
 w4=$(window)
 grep -qx proof-1 "$T/app/current/VERSION" || fail "rollback" "current is $(readlink "$T/app/current")"
 ok "rollback" "$(readlink "$T/app/current") (proof-1) live again"
-expect "worker follows" "$(readlink "$T/app/current")/connect" "$(worker_release)"
-ok "worker follows" "connect worker runs $(worker_release)"
+want=$(readlink "$T/app/current")/connect
+expect "worker follows" "$want" "$(worker_release "$want")"
+ok "worker follows" "connect worker runs $want"
 sleep 2
 
 w5=$(window)
