@@ -9,15 +9,15 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::edit_error;
 use super::rules::program_id;
+use super::{commit_edit, note};
 use crate::accounts::caller::ClientIp;
 use crate::accounts::Admin;
 use crate::api::error::ApiError;
 use crate::api::json::Body;
 use crate::api::AppState;
 use crate::catalog::groups::{self, Group, Order, Placement};
-use crate::catalog::revisions::{self, Aspect, Edit};
+use crate::catalog::revisions::{Aspect, Edit};
 
 pub const PER_PAGE: i64 = 20;
 
@@ -78,17 +78,8 @@ pub async fn split(
         changes: vec![(Aspect::Group, json!(stay_apart))],
         undoes: None,
     };
-    let revision = revisions::apply(&*tx, caller.user_id, edit).await.map_err(edit_error)?;
-    audit(
-        &*tx,
-        caller.user_id,
-        &ip,
-        "admin.program_split",
-        json!({ "program_id": id, "from": canonical, "revision": revision }),
-    )
-    .await?;
-    tx.commit().await?;
-    state.cache.invalidate_programs(&[id]).await;
+    let detail = json!({ "program_id": id, "from": canonical });
+    let revision = commit_edit(&state, tx, (caller.user_id, &ip), edit, "admin.program_split", detail).await?;
     Ok(Json(json!({ "program_id": id, "revision": revision, "message": "묶음에서 나누었습니다." })))
 }
 
@@ -126,34 +117,9 @@ pub async fn merge(
         changes: vec![(Aspect::Group, json!(under))],
         undoes: None,
     };
-    let revision = revisions::apply(&*tx, caller.user_id, edit).await.map_err(edit_error)?;
-    audit(
-        &*tx,
-        caller.user_id,
-        &ip,
-        "admin.programs_merged",
-        json!({ "program_id": id, "into": canonical, "revision": revision }),
-    )
-    .await?;
-    tx.commit().await?;
-    state.cache.invalidate_programs(&[id]).await;
+    let detail = json!({ "program_id": id, "into": canonical });
+    let revision = commit_edit(&state, tx, (caller.user_id, &ip), edit, "admin.programs_merged", detail).await?;
     Ok(Json(
         json!({ "program_id": id, "into": canonical, "revision": revision, "message": "같은 사업으로 묶었습니다." }),
     ))
-}
-
-pub(super) fn note(note: &Option<String>) -> Option<&str> {
-    note.as_deref().map(str::trim).filter(|n| !n.is_empty())
-}
-
-/// Writes a staff edit of the catalogue to the audit log.
-pub(super) async fn audit<C: tokio_postgres::GenericClient>(
-    client: &C,
-    actor: i64,
-    ip: &str,
-    action: &str,
-    detail: Value,
-) -> Result<(), ApiError> {
-    crate::audit::record(client, Some(actor), action, None, None, ip, detail).await?;
-    Ok(())
 }

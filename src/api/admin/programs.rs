@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use super::edit_error;
 use super::rules::program_id;
 use crate::accounts::caller::ClientIp;
 use crate::accounts::Admin;
@@ -177,25 +176,13 @@ pub async fn correct(
         program_id: id,
         related_id: None,
         action: "fields",
-        note: form.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        note: super::note(&form.note),
         changes,
         undoes: None,
     };
-    let revision = revisions::apply(&*tx, caller.user_id, edit).await.map_err(edit_error)?;
-    if let Some(revision) = revision {
-        crate::audit::record(
-            &*tx,
-            Some(caller.user_id),
-            "admin.program_fields_corrected",
-            None,
-            None,
-            &ip,
-            json!({ "program_id": id, "revision": revision }),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    state.cache.invalidate_programs(&[id]).await;
+    let detail = json!({ "program_id": id });
+    let revision =
+        super::commit_edit(&state, tx, (caller.user_id, &ip), edit, "admin.program_fields_corrected", detail).await?;
     let message =
         if revision.is_some() { "고친 내용을 저장했습니다." } else { "바뀐 내용이 없습니다." };
     Ok(Json(json!({ "program_id": id, "revision": revision, "message": message })))

@@ -8,8 +8,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::duplicates::{audit, note};
 use super::edit_error;
+use super::note;
 use super::rules::program_id;
 use crate::accounts::caller::ClientIp;
 use crate::accounts::Admin;
@@ -52,14 +52,8 @@ pub async fn undo(
             revisions::EditError::NotFound => ApiError::NotFound("수정 기록을 찾을 수 없습니다"),
             other => edit_error(other),
         })?;
-    audit(
-        &*tx,
-        caller.user_id,
-        &ip,
-        "admin.program_edit_undone",
-        json!({ "program_id": program, "undone": revision, "revision": undone_as }),
-    )
-    .await?;
+    let detail = json!({ "program_id": program, "undone": revision, "revision": undone_as });
+    crate::audit::record(&*tx, Some(caller.user_id), "admin.program_edit_undone", None, None, &ip, detail).await?;
     tx.commit().await?;
     state.cache.invalidate_programs(&[program]).await;
     Ok(Json(json!({ "program_id": program, "revision": undone_as, "undone": revision, "message": "되돌렸습니다." })))

@@ -10,13 +10,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio_postgres::types::Type;
 
-use super::edit_error;
 use crate::accounts::caller::ClientIp;
 use crate::accounts::Admin;
 use crate::api::error::ApiError;
 use crate::api::json::Body;
 use crate::api::AppState;
-use crate::catalog::revisions::{self, Aspect, Edit};
+use crate::catalog::revisions::{Aspect, Edit};
 
 pub(super) fn program_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().ok().filter(|id| *id > 0).ok_or(ApiError::NotFound("공고를 찾을 수 없습니다"))
@@ -116,21 +115,12 @@ pub async fn replace(
         program_id: id,
         related_id: None,
         action: "rules",
-        note: form.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+        note: super::note(&form.note),
         changes: vec![(Aspect::Rules, correction)],
         undoes: None,
     };
-    let revision = revisions::apply(&*tx, caller.user_id, edit).await.map_err(edit_error)?;
-    crate::audit::record(
-        &*tx,
-        Some(caller.user_id),
-        "admin.program_rules_corrected",
-        None,
-        None,
-        &ip,
-        json!({ "program_id": id, "revision": revision }),
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = json!({ "program_id": id });
+    let revision =
+        super::commit_edit(&state, tx, (caller.user_id, &ip), edit, "admin.program_rules_corrected", detail).await?;
     Ok(Json(json!({ "program_id": id, "rules": rules, "dropped_kinds": dropped, "revision": revision })))
 }
