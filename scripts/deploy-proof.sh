@@ -151,7 +151,7 @@ ok "https /api/health" "200 through nginx (TLS) → current → release 1"
 
 # --- steady load through nginx for a deploy, a rollback and a refused deploy --------------------------
 # What users request: pages, the search API and a POST (80/s in all, under nginx's 100/s per client on
-# /api/), robots.txt. The POST has no session, so the app answers 403; what matters is that it is the
+# /api/), robots.txt. The POST has no session, so the app answers 401; what matters is that it is the
 # app's answer — nginx never retries a POST, so one written into a closing connection would be a 502.
 # Not /api/health: readiness is the balancer's probe and answers 503 by design when a dependency
 # check is slower than its budget (Redis 300 ms), which a loaded 2-core machine sometimes is.
@@ -159,7 +159,7 @@ cat >"$T/paths.txt" <<'EOF'
 /
 /api/programs?q=%EC%B0%BD%EC%97%85
 /programs?q=%EC%B0%BD%EC%97%85
-POST /api/me/notifications/read 403
+POST /api/me/notifications/read 401
 /robots.txt
 EOF
 "$BENCH" rate --url "https://connect.test:$HTTPS" --resolve "connect.test:$HTTPS:127.0.0.1" \

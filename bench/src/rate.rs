@@ -25,7 +25,7 @@ pub struct RateArgs {
     #[arg(long)]
     url: String,
     /// File with one request per line, used in turn: a path (a GET that must answer 2xx), or
-    /// `METHOD PATH STATUS` (e.g. `POST /api/me/notifications/read 403`: an empty JSON body, and
+    /// `METHOD PATH STATUS` (e.g. `POST /api/me/notifications/read 401`: an empty JSON body, and
     /// the answer must be that status). Blank lines and `#` comments are ignored.
     #[arg(long)]
     paths: PathBuf,
@@ -277,10 +277,10 @@ mod tests {
     fn a_line_is_a_path_or_a_method_path_and_status() {
         let get: Line = "/api/programs?q=x".parse().unwrap();
         assert_eq!((get.method.as_str(), get.path.as_str(), get.expect), ("GET", "/api/programs?q=x", None));
-        let post: Line = "POST /api/me/notifications/read 403".parse().unwrap();
+        let post: Line = "POST /api/me/notifications/read 401".parse().unwrap();
         assert_eq!(
             (post.method.as_str(), post.path.as_str(), post.expect),
-            ("POST", "/api/me/notifications/read", Some(403))
+            ("POST", "/api/me/notifications/read", Some(401))
         );
         assert!("POST /x".parse::<Line>().is_err());
         assert!("POST /x abc".parse::<Line>().is_err());
